@@ -1,0 +1,29 @@
+"""Errors a user can act on. The CLI prints ``str(error)`` as one line and exits non-zero."""
+
+
+class BrieferError(Exception):
+    """Base class: the message is a complete, user-facing sentence."""
+
+    exit_code = 1
+
+
+class InputError(BrieferError):
+    """The article could not be read or is not usable text."""
+
+    exit_code = 2
+
+
+class ConfigError(BrieferError):
+    """Settings, config file or template are wrong."""
+
+    exit_code = 2
+
+
+class LLMError(BrieferError):
+    """The LLM endpoint is unreachable, misconfigured, or keeps answering badly."""
+
+    exit_code = 3
+
+
+class ModelUnavailable(LLMError):
+    """No local model can be found or started."""

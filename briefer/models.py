@@ -1,0 +1,143 @@
+"""The data that flows through briefer, as pydantic models.
+
+Offsets are Python string indices (code points) into ``Article.text``, the
+article exactly as read (CRLF kept; a UTF-8 BOM is removed and recorded).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Article(Strict):
+    text: str
+    title: str = ""
+    source: str = ""  # path, URL or "-" for stdin
+    url: str | None = None
+    date: str | None = None  # ISO date when known
+    bom_removed: bool = False
+
+
+class Span(Strict):
+    """A half-open range ``[start, end)`` of the article and the text it covers."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end <= self.start or len(self.text) != self.end - self.start:
+            raise ValueError(f"span [{self.start}, {self.end}) does not match its text length")
+        return self
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int) -> Span:
+        """The only way briefer makes a span: its text is cut from the source."""
+        return cls(start=start, end=end, text=text[start:end])
+
+
+class Chunk(Strict):
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+class FactKind(str, Enum):
+    event = "event"
+    actor = "actor"
+    statement = "statement"
+    number = "number"
+    date = "date"
+    place = "place"
+    context = "context"
+
+
+MatchTier = Literal["exact", "normalized", "fuzzy"]
+
+
+class Citation(Strict):
+    """A numbered, verified span; markers ``[id]`` in a brief point here."""
+
+    id: int
+    span: Span
+    match: MatchTier
+    score: float = 100.0
+
+
+class Fact(Strict):
+    claim: str
+    kind: FactKind
+    entities: list[str] = []
+    citations: list[int]  # Citation ids, never empty
+
+
+class Usage(Strict):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+
+class GroundingCounts(Strict):
+    proposed: int = 0  # facts the model proposed, over every attempt
+    grounded: int = 0  # of those, facts with at least one verified span
+    dropped: int = 0  # proposed facts with no verified span, or unsupported (never rendered)
+    unsupported: int = 0  # of the dropped, facts whose claim names what its quotes do not
+    reasks: int = 0  # re-ask calls after invalid or ungrounded answers
+    quotes: int = 0
+    quotes_by_tier: dict[str, int] = {}
+    quotes_rejected: int = 0
+    merged: int = 0  # grounded facts folded into another by merge
+
+
+class ChunkFailure(Strict):
+    chunk: int
+    start: int
+    end: int
+    reason: str
+
+
+class BriefMeta(Strict):
+    model: str
+    prompt_version: str
+    structured_mode: str
+    briefer_version: str
+    chunks: int
+    usage: Usage
+    counts: GroundingCounts
+    failed_chunks: list[ChunkFailure] = []
+
+
+class Brief(Strict):
+    article: Article
+    facts: list[Fact]
+    citations: list[Citation]
+    meta: BriefMeta
+
+    @model_validator(mode="after")
+    def _verified(self) -> Brief:
+        """Invariants 1 and 2: every span is the article's text, every fact is cited."""
+        ids = {c.id for c in self.citations}
+        for c in self.citations:
+            if self.article.text[c.span.start : c.span.end] != c.span.text:
+                raise ValueError(f"citation {c.id} does not match the article text")
+        for f in self.facts:
+            if not f.citations or not set(f.citations) <= ids:
+                raise ValueError(f"fact {f.claim!r} has no valid citation")
+        return self
+
+    def citation(self, cid: int) -> Citation:
+        return next(c for c in self.citations if c.id == cid)
