@@ -8,6 +8,7 @@ run and talks to it through the same OpenAI client as any other server.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import openai
 
 from .config import Settings
 from .errors import LLMError
-from .llm import Backend, OpenAIBackend
+from .llm import Backend, ChatRequest, ChatResult, OpenAIBackend
 from .store import CachingBackend, Store
 
 DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
@@ -59,8 +60,14 @@ def remote_model(settings: Settings, client: openai.OpenAI) -> str:
 
 
 @contextlib.contextmanager
-def open_backend(settings: Settings) -> Iterator[Backend]:
-    """The backend for one run, wrapped in the response cache; stops a local server on exit."""
+def open_backend(settings: Settings, *, lazy: bool = True) -> Iterator[Backend]:
+    """The backend for one run, wrapped in the response cache; stops a local server on exit.
+
+    With ``lazy`` the local server starts on the first cache miss, so a fully
+    cached re-run never starts it. Its first call must then come from a thread
+    that outlives the server (the server is tied to the thread that started
+    it); multi-threaded callers pass ``lazy=False``.
+    """
     with contextlib.ExitStack() as stack:
         if choose(settings).kind == "remote":
             client = openai_client(settings)
@@ -69,7 +76,10 @@ def open_backend(settings: Settings) -> Iterator[Backend]:
                 client, model, structured_mode=settings.structured_mode or "auto", attempts=settings.attempts
             )
         else:
-            backend = stack.enter_context(local_backend(settings))
+            local_backend = stack.enter_context(LocalBackend(settings))
+            if not lazy:
+                local_backend.start()
+            backend = local_backend
         if settings.cache:
             store = Store(settings.state_dir() / "briefer.sqlite3")
             stack.callback(store.close)
@@ -77,17 +87,33 @@ def open_backend(settings: Settings) -> Iterator[Backend]:
         yield backend
 
 
-@contextlib.contextmanager
-def local_backend(settings: Settings) -> Iterator[Backend]:
-    from . import local
+class LocalBackend:
+    """The embedded llama.cpp server behind the same OpenAI backend as any other server."""
 
-    info = local.resolve_model(settings.model_path, settings.model_cache_dir())
-    server = local.LocalServer(info.path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
-    with server:
-        client = openai_client(settings, base_url=server.base_url)
-        yield OpenAIBackend(
-            client,
-            settings.model or (local.DEFAULT_MODEL_NAME if info.source == "packaged" else info.path.stem),
-            structured_mode=settings.structured_mode or "json_object",
-            attempts=settings.attempts,
-        )
+    def __init__(self, settings: Settings):
+        from . import local
+
+        self.settings = settings
+        self.info = local.resolve_model(settings.model_path, settings.model_cache_dir())
+        self.model = settings.model or (local.DEFAULT_MODEL_NAME if self.info.source == "packaged" else self.info.path.stem)
+        self.structured_mode = settings.structured_mode or "json_object"
+        self.server = local.LocalServer(self.info.path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
+        self._inner: OpenAIBackend | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> OpenAIBackend:
+        with self._lock:
+            if self._inner is None:
+                self.server.start()
+                client = openai_client(self.settings, base_url=self.server.base_url)
+                self._inner = OpenAIBackend(client, self.model, structured_mode=self.structured_mode, attempts=self.settings.attempts)
+            return self._inner
+
+    def chat(self, request: ChatRequest) -> ChatResult:
+        return self.start().chat(request)
+
+    def __enter__(self) -> LocalBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.stop()

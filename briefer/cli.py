@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from . import __version__
-from .backend import open_backend
-from .config import load_settings
+from .backend import choose, open_backend
+from .config import config_path, load_settings
 from .errors import BrieferError
 from .extract import ExtractOptions
 from .files import write_atomic
@@ -101,12 +101,50 @@ def brief(article: str, output: Path | None, fmt: str, **kwargs: Any) -> None:
     )
     progress = None if quiet else (lambda n, total: log.warning("extracted chunk %d/%d", n, total) if total > 1 else None)
     with open_backend(settings) as backend:
-        result = brief_article(source, backend, max_chunk_tokens=settings.max_chunk_tokens, options=options, on_chunk=progress)
+        result = brief_article(source, backend, max_chunk_tokens=settings.chunk_tokens(), options=options, on_chunk=progress)
     text = render(result, fmt=fmt, template=settings.template)
     if output:
         write_atomic(output, text)
     else:
         click.echo(text, nl=False)
+
+
+@cli.command()
+@model_options
+@handle_errors
+def doctor(**kwargs: Any) -> None:
+    """Show which backend briefer would use and why, and check it."""
+    from . import local
+
+    settings, _ = settings_from(kwargs)
+    choice = choose(settings)
+    rows = [("briefer", __version__), ("python", sys.version.split()[0]), ("backend", f"{choice.kind}: {choice.reason}")]
+    if choice.kind == "remote":
+        rows.append(("server", local.server_health(settings.base_url or "https://api.openai.com/v1")[1]))
+    rows += local.doctor_info(settings.model_path, settings.model_cache_dir())
+    rows += [("config file", str(config_path())), ("state", str(settings.state_dir() / "briefer.sqlite3"))]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        click.echo(f"{name:<{width}}  {value}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8765, show_default=True)
+@model_options
+@handle_errors
+def serve(host: str, port: int, **kwargs: Any) -> None:
+    """Run the embedded model server in the foreground (point --base-url at it to keep it warm)."""
+    from . import local
+
+    settings, _ = settings_from(kwargs)
+    info = local.resolve_model(settings.model_path, settings.model_cache_dir())
+    server = local.LocalServer(info.path, n_ctx=settings.n_ctx, n_threads=settings.n_threads, host=host, port=port)
+    with server:
+        server.start()
+        click.echo(f"briefer: serving {info.path.name} at {server.base_url} (Ctrl-C to stop)", err=True)
+        click.echo(f"briefer: use it with: briefer brief ARTICLE --base-url {server.base_url}", err=True)
+        server.wait()
 
 
 def main() -> None:

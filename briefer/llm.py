@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import json
 import random
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -100,12 +102,38 @@ def retry_after_seconds(exc: BaseException) -> float | None:
 
 
 def backoff(state: RetryCallState, *, base: float = 0.5, cap: float = 30.0) -> float:
-    """Retry-After when the server gives one (capped), else full-jitter exponential backoff."""
+    """Full-jitter exponential backoff, unless the server asked for a pause.
+
+    A requested pause (429, or Retry-After on any answer) is taken by the
+    backend's shared :class:`Cooldown` before the next call, so it holds for
+    every worker thread and is not slept twice.
+    """
     exc = state.outcome.exception() if state.outcome else None
-    hinted = retry_after_seconds(exc) if exc else None
-    if hinted is not None:
-        return min(hinted, cap)
+    if isinstance(exc, openai.RateLimitError) or (exc and retry_after_seconds(exc) is not None):
+        return 0.0
     return random.uniform(0, min(cap, base * 2 ** (state.attempt_number - 1)))
+
+
+class Cooldown:
+    """A pause shared by every thread using one backend: after a 429, nobody calls until it ends.
+
+    Retrying each worker on its own would let the others keep hitting a server
+    that has just said it is overloaded.
+    """
+
+    def __init__(self, sleep: Callable[[float], None], clock: Callable[[], float] = time.monotonic):
+        self._sleep, self._clock = sleep, clock
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, self._clock() + min(seconds, 60.0))
+
+    def wait(self) -> None:
+        remaining = self._until - self._clock()
+        if remaining > 0:
+            self._sleep(remaining)
 
 
 class OpenAIBackend:
@@ -119,6 +147,7 @@ class OpenAIBackend:
         structured_mode: str = "auto",
         attempts: int = 4,
         sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         if structured_mode not in STRUCTURED_MODES:
             raise ValueError(f"structured_mode must be one of {STRUCTURED_MODES}")
@@ -127,6 +156,7 @@ class OpenAIBackend:
         self.structured_mode = structured_mode
         self.attempts = attempts
         self._sleep = sleep
+        self._cooldown = Cooldown(sleep or time.sleep, clock)
 
     def chat(self, request: ChatRequest) -> ChatResult:
         if self.structured_mode == "auto":
@@ -142,6 +172,8 @@ class OpenAIBackend:
             return result
         except _TRANSIENT:
             return self._with_retries(request, "json_schema")  # mode unknown yet; retry as is
+        except openai.APIError as exc:
+            raise LLMError(describe_api_error(exc, self.client.base_url, self.model)) from exc
         self.structured_mode = "json_schema"
         return result
 
@@ -160,7 +192,18 @@ class OpenAIBackend:
             raise LLMError(describe_api_error(exc, self.client.base_url, self.model)) from exc
 
     def _call(self, request: ChatRequest, mode: str) -> ChatResult:
-        completion = self.client.chat.completions.create(
+        self._cooldown.wait()
+        try:
+            completion = self._create(request, mode)
+        except _TRANSIENT as exc:
+            pause = retry_after_seconds(exc)
+            if pause is not None or isinstance(exc, openai.RateLimitError):
+                self._cooldown.hold(1.0 if pause is None else pause)
+            raise
+        return _result(completion)
+
+    def _create(self, request: ChatRequest, mode: str) -> Any:
+        return self.client.chat.completions.create(
             model=self.model,
             messages=list(request.messages),  # type: ignore[arg-type]
             response_format=response_format(mode, request.schema_name, request.schema),  # type: ignore[arg-type]
@@ -168,16 +211,19 @@ class OpenAIBackend:
             temperature=request.temperature,
             seed=request.seed,
         )
-        choice = completion.choices[0]
-        usage = completion.usage
-        return ChatResult(
-            content=choice.message.content or "",
-            finish_reason=choice.finish_reason or "stop",
-            usage=Usage(
-                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-            ),
-        )
+
+
+def _result(completion: Any) -> ChatResult:
+    choice = completion.choices[0]
+    usage = completion.usage
+    return ChatResult(
+        content=choice.message.content or "",
+        finish_reason=choice.finish_reason or "stop",
+        usage=Usage(
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+        ),
+    )
 
 
 def describe_api_error(exc: openai.APIError, base_url: Any, model: str) -> str:

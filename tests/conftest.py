@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
+from support import Scripted
 
 from briefer import load_article
 
@@ -25,3 +27,14 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def example():
     return load_article(str(EXAMPLE))
+
+
+@pytest.fixture
+def server():
+    """A scripted OpenAI-compatible server on 127.0.0.1: set ``server.script``, read ``server.requests``."""
+    srv = Scripted()
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
