@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -74,6 +75,12 @@ class NormalizedText:
         return self.index[start], self.index[end - 1] + 1
 
 
+@lru_cache(maxsize=16)
+def _normalized_region(text: str, start: int, end: int) -> NormalizedText:
+    """Every quote of a chunk searches the same region: fold it once."""
+    return NormalizedText(text[start:end])
+
+
 def _fold(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch.translate(_FOLD)).casefold()
 
@@ -113,7 +120,7 @@ def _exact(text: str, quote: str, region: tuple[int, int]) -> Grounded | None:
 
 
 def _normalized(text: str, quote: str, region: tuple[int, int]) -> Grounded | None:
-    norm = NormalizedText(text[region[0] : region[1]])
+    norm = _normalized_region(text, *region)
     needle = normalize(quote)
     pos = norm.text.find(needle) if needle else -1
     if pos < 0:
@@ -123,7 +130,7 @@ def _normalized(text: str, quote: str, region: tuple[int, int]) -> Grounded | No
 
 
 def _fuzzy(text: str, quote: str, region: tuple[int, int]) -> Grounded | None:
-    norm = NormalizedText(text[region[0] : region[1]])
+    norm = _normalized_region(text, *region)
     needle = normalize(quote)
     if len(needle) < MIN_QUOTE_CHARS * 2 or len(needle) > len(norm.text):
         return None

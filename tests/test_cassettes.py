@@ -1,0 +1,185 @@
+"""Replays of real HTTP exchanges with the embedded llama.cpp server (recorded, never hand-written).
+
+In CI these run with recording off and sockets disabled: a request that is not
+in its cassette fails the test and says how to re-record. Matching is on
+method, path and the parsed JSON body, so a prompt or schema change cannot
+hide behind an old recording. Host and port are not matched (the server's
+port is random when recording).
+
+Re-record (needs ``briefer[local]``, a few minutes on 2 cores)::
+
+    BRIEFER_RECORD=1 pytest tests/test_cassettes.py
+
+Recording also rewrites ``examples/kim-putin-summit.brief.md`` from the same
+exchanges, so the committed example is exactly what the cassette replays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import openai
+import pytest
+import vcr
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from briefer.errors import LLMError
+from briefer.extract import ExtractOptions
+from briefer.llm import ChatRequest, OpenAIBackend
+from briefer.models import Article
+from briefer.pipeline import brief_article
+from briefer.render import render, uncited_lines
+from conftest import EXAMPLE, ROOT
+
+RECORD = os.environ.get("BRIEFER_RECORD") == "1"
+CASSETTES = Path(__file__).parent / "cassettes"
+EXAMPLE_BRIEF = ROOT / "examples" / "kim-putin-summit.brief.md"
+LOCAL_MODEL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+SCRUB_REQUEST = ["authorization", "cookie", "openai-organization", "openai-project", "x-api-key", "api-key"]
+SCRUB_RESPONSE = {"set-cookie", "openai-organization", "openai-project", "x-request-id", "cf-ray"}
+FORBIDDEN = re.compile(r"authorization:|cookie:|openai-organization|openai-project|x-api-key|sk-[a-z0-9_-]{20,}")
+RE_RECORD = "re-record with: BRIEFER_RECORD=1 pytest tests/test_cassettes.py"
+
+
+def json_body(r1, r2):
+    def parsed(request):
+        body = request.body or b""
+        return json.loads(body) if body else None
+
+    assert parsed(r1) == parsed(r2), "request body differs from the recording"
+
+
+def scrub_response(response):
+    response["headers"] = {k: v for k, v in response["headers"].items() if k.lower() not in SCRUB_RESPONSE}
+    return response
+
+
+recorder = vcr.VCR(
+    cassette_library_dir=str(CASSETTES),
+    record_mode="all" if RECORD else "none",
+    match_on=["method", "path", "json_body"],
+    filter_headers=SCRUB_REQUEST,
+    before_record_response=scrub_response,
+    decode_compressed_response=True,
+)
+recorder.register_matcher("json_body", json_body)
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    """The real embedded server when recording; any URL when replaying."""
+    if not RECORD:
+        yield "http://127.0.0.1:8765/v1"
+        return
+    from briefer import local
+
+    info = local.resolve_model(None, Path(os.environ.get("BRIEFER_CACHE_DIR") or local_cache()))
+    with local.LocalServer(info.path) as server:
+        server.start()
+        yield server.base_url
+
+
+def local_cache() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("briefer"))
+
+
+@pytest.fixture
+def offline(request):
+    """Sockets are off while replaying: nothing can fall through to a network."""
+    if RECORD:
+        yield
+        return
+    from pytest_socket import disable_socket, enable_socket
+
+    disable_socket()
+    yield
+    enable_socket()
+
+
+def backend(endpoint, mode="json_object"):
+    client = openai.OpenAI(api_key="not-needed", base_url=endpoint, max_retries=0, timeout=600)
+    return OpenAIBackend(client, LOCAL_MODEL, structured_mode=mode, attempts=1)
+
+
+def replay(name):
+    """Use a cassette; on a miss, fail with how to re-record; fail if a recording went unplayed."""
+    class Context:
+        def __enter__(self):
+            self.cm = recorder.use_cassette(f"{name}.yaml")
+            self.cassette = self.cm.__enter__()
+            return self.cassette
+
+        def __exit__(self, kind, exc, tb):
+            self.cm.__exit__(kind, exc, tb)
+            if exc is not None and _is_miss(exc):
+                pytest.fail(f"cassette {name}.yaml has no recording of this request; {RE_RECORD}")
+            if exc is None and not RECORD:
+                assert self.cassette.all_played, f"cassette {name}.yaml has exchanges that never replayed; {RE_RECORD}"
+            return False
+
+    return Context()
+
+
+def _is_miss(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, CannotOverwriteExistingCassetteException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def test_example_article_brief_from_real_exchanges(endpoint, offline):
+    article = Article.model_validate({**_example().model_dump(), "source": "examples/kim-putin-summit.txt"})
+    with replay("example_brief"):
+        brief = brief_article(article, backend(endpoint), max_chunk_tokens=300, options=ExtractOptions())
+    markdown = render(brief)
+    assert brief.facts, "the real model grounded no fact at all"
+    for c in brief.citations:
+        assert article.text[c.span.start : c.span.end] == c.span.text
+    assert uncited_lines(markdown, brief) == []
+    assert brief.meta.counts.proposed >= brief.meta.counts.grounded > 0
+    if RECORD:
+        EXAMPLE_BRIEF.write_text(markdown, encoding="utf-8")
+    assert EXAMPLE_BRIEF.read_text(encoding="utf-8") == markdown
+
+
+def test_auto_mode_falls_back_after_the_real_servers_500(endpoint, offline):
+    request = ChatRequest(
+        messages=({"role": "user", "content": 'Reply with {"ok": true}.'},),
+        schema={"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"], "additionalProperties": False},
+        schema_name="ok",
+        max_tokens=16,
+    )
+    b = backend(endpoint, mode="auto")
+    with replay("auto_mode_fallback"):
+        result = b.chat(request)
+    assert b.structured_mode == "json_object"
+    assert json.loads(result.content) == {"ok": True}
+
+
+def test_a_cassette_miss_fails_loudly(endpoint, offline):
+    if RECORD:
+        pytest.skip("only meaningful when replaying")
+    request = ChatRequest(messages=({"role": "user", "content": "never recorded"},), schema={}, schema_name="x", max_tokens=8)
+    with pytest.raises(LLMError) as info, recorder.use_cassette("auto_mode_fallback.yaml", allow_playback_repeats=True):
+        backend(endpoint, mode="json_object").chat(request)
+    assert _is_miss(info.value)
+
+
+def test_committed_cassettes_hold_no_credentials():
+    files = sorted(CASSETTES.glob("*.yaml"))
+    assert files, "no cassettes committed"
+    for path in files:
+        found = FORBIDDEN.search(path.read_text(encoding="utf-8").lower())
+        assert found is None, f"{path.name} contains {found.group()!r}"
+
+
+def _example() -> Article:
+    from briefer import load_article
+
+    return load_article(str(EXAMPLE))
