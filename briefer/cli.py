@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -148,6 +149,8 @@ def serve(host: str, port: int, **kwargs: Any) -> None:
 
 
 def main() -> None:
+    # SIGTERM (kill, systemd stop) unwinds like Ctrl-C, so servers stop and temp files go.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     cli(prog_name="briefer")
 
 
