@@ -20,7 +20,7 @@ def test_migrations_apply_once_and_are_recorded():
     db = sqlite3.connect(":memory:")
     assert migrate(db) == [m.__name__ for m in MIGRATIONS]
     assert migrate(db) == []
-    assert [r[0] for r in db.execute("SELECT name FROM migrations")] == [m.__name__ for m in MIGRATIONS]
+    assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY rowid")] == [m.__name__ for m in MIGRATIONS]
     assert columns(db, "llm_cache")[:4] == ["key", "model", "content", "finish_reason"]
 
 
