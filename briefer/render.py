@@ -38,7 +38,8 @@ def md_escape(value: Any) -> str:
     """Plain text safe inside a Markdown line: whitespace folded, syntax characters escaped."""
     text = " ".join(str(value).split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"^([-=+#>]|\d+[.)])", r"\\\1", text)
+    text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
+    return re.sub(r"^([-=+#>])", r"\\\1", text)
 
 
 def _finalize(value: Any) -> Any:
