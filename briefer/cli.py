@@ -100,7 +100,7 @@ def brief(article: str, output: Path | None, fmt: str, **kwargs: Any) -> None:
         max_tokens=settings.max_tokens, max_reasks=settings.max_reasks,
         max_facts=settings.max_facts, temperature=settings.temperature,
     )
-    progress = None if quiet else (lambda n, total: log.warning("extracted chunk %d/%d", n, total) if total > 1 else None)
+    progress = None if quiet else (lambda n, total: click.echo(f"briefer: chunk {n}/{total} done", err=True))
     with open_backend(settings) as backend:
         result = brief_article(source, backend, max_chunk_tokens=settings.chunk_tokens(), options=options, on_chunk=progress)
     text = render(result, fmt=fmt, template=settings.template)
