@@ -174,6 +174,11 @@ def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*")
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
+    r"|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand"
+    r"|million|billion|trillion|dozen|half|quarter|twice|double|triple)\b"
+)
 _STOP = frozenset(
     "a an the this that these those it its he she they his her their we our i you in on at of to for by with from"
     " and or but as if when while after before since during about over under will would could should may might"
@@ -181,8 +186,22 @@ _STOP = frozenset(
 )
 
 
+_WORD_VALUES = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+    " seventeen eighteen nineteen twenty".split())}
+_WORD_VALUES.update(thirty="30", forty="40", fifty="50", sixty="60", seventy="70", eighty="80", ninety="90")
+
+
+def _has_number_word(word: str, text: str, digits: str) -> bool:
+    """"nine" is supported by "nine" or by "9"."""
+    if re.search(rf"\b{word}\b", text):
+        return True
+    value = _WORD_VALUES.get(word)
+    return value is not None and re.search(rf"(?<![\d.,]){value}(?![\d])", digits) is not None
+
+
 def unsupported_terms(claim: str, evidence: str) -> list[str]:
-    """Numbers and capitalised names in ``claim`` that the cited ``evidence`` does not contain.
+    """Numbers, number words and capitalised names in ``claim`` that the cited ``evidence`` lacks.
 
     Quotes are verified character by character, but the claim is the model's
     own sentence. A claim that names a person, place or number its quotes never
@@ -193,6 +212,7 @@ def unsupported_terms(claim: str, evidence: str) -> list[str]:
     text = " " + normalize(evidence).replace("-", " ") + " "
     digits = _NUMBER.sub(lambda m: m.group().replace(",", ""), text)
     missing = [n for n in _NUMBER.findall(claim) if n.replace(",", "") not in digits]
+    missing += [w for w in _NUMBER_WORD.findall(claim.casefold()) if not _has_number_word(w, text, digits)]
     for name in _NAME.findall(claim):
         for word in normalize(name).replace("-", " ").split():
             word = re.sub(r"'s?$", "", word)

@@ -86,3 +86,21 @@ def test_normalized_text_keeps_an_index_per_character():
     norm = NormalizedText("A\u2019b  \u2014C")
     assert norm.text == "a'b -c"
     assert [norm.index[i] for i in range(len(norm.text))] == [0, 1, 2, 3, 5, 6]
+
+
+@pytest.mark.parametrize(
+    "claim, evidence, missing",
+    [
+        ("President Trump visited North Korea in July 2000.", "Putin visited North Korea in July 2000", ["president", "trump"]),
+        ("Around 18,000 vehicles crossed every twenty minutes.", "Around 18,000 vehicles cross the bridge on a normal weekday.", ["twenty"]),
+        ("Vladivostok is 680 km from Pyongyang.", "Vladivostok, which is only 680 kilometers by air from Pyongyang", []),
+        ("Russian aid helped North Korea.", "Russia\u2019s aid has helped North Korea withstand sanctions", []),
+        ("Kim Jong-Un will fly to Russia.", "Kim Jong-un will fly to Russia later this week", []),
+        ("About 2300 staff want nine percent.", "about 2,300 rail staff, is asking for a pay rise of 9 percent", []),
+        ("The strike lasts three days.", "a strike of 48 hours from Thursday", ["three"]),
+    ],
+)
+def test_claims_must_not_name_what_their_quotes_do_not(claim, evidence, missing):
+    from briefer.grounding import unsupported_terms
+
+    assert unsupported_terms(claim, evidence) == missing
