@@ -7,6 +7,7 @@ from .models import Article, Brief, Citation, Fact, FactKind, Span  # noqa: E402
 from .pipeline import brief_article  # noqa: E402
 from .render import render, render_markdown  # noqa: E402
 from .sources import load_article  # noqa: E402
+from .digest import Digest, DigestConfig, load_digest_config, render_digest, run_digest, uncited_digest_lines  # noqa: E402
 
 __all__ = [
     "Article",
@@ -14,6 +15,8 @@ __all__ = [
     "BrieferError",
     "Citation",
     "ConfigError",
+    "Digest",
+    "DigestConfig",
     "Fact",
     "FactKind",
     "InputError",
@@ -22,6 +25,10 @@ __all__ = [
     "Span",
     "brief_article",
     "load_article",
+    "load_digest_config",
     "render",
+    "render_digest",
     "render_markdown",
+    "run_digest",
+    "uncited_digest_lines",
 ]

@@ -148,6 +148,15 @@ def serve(host: str, port: int, **kwargs: Any) -> None:
         server.wait()
 
 
+def _register_digest_commands() -> None:
+    from .cli_digest import register  # imports this module: registered after cli exists
+
+    register(cli)
+
+
+_register_digest_commands()
+
+
 def main() -> None:
     # SIGTERM (kill, systemd stop) unwinds like Ctrl-C, so servers stop and temp files go.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))

@@ -11,8 +11,22 @@ Storage design
   hold the prompt version and the chunk text; schema; token budget;
   temperature). A hit returns the stored content, finish reason and usage, so
   a re-run makes no call and renders byte-identical output (usage included).
-- Digest state (articles seen, briefs, runs) lives in later steps of the same
-  list.
+- ``articles`` (digest state): every article a digest has seen, one row per
+  ``(url, content_hash)``. ``url`` is the canonical URL (or ``file:`` URI of a
+  local file); ``content_hash`` is the sha256 of the text with whitespace
+  folded and case ignored (what makes two copies exact duplicates);
+  ``first_seen`` is UTC ISO time, never updated.
+- ``briefs``: the verified :class:`~briefer.models.Brief` of an article as
+  JSON, keyed by ``brief_key``: the sha256 of the article's exact text and
+  title plus everything that shapes extraction (model settings, prompt
+  version, options). An article already briefed is never extracted again.
+- ``digest_runs``: one row per digest run of a config (``config`` is the
+  config file's resolved path): ``day`` (the digest's date), ``started`` and
+  ``finished`` (UTC ISO), ``status`` (``running``, ``ok``, ``partial`` when
+  some sources failed, ``failed``, ``interrupted`` for a run that died), and
+  counts (articles, new, briefed now, reused, failed, stories, LLM calls).
+- ``schedules``: per config, the last cron slot served (UTC ISO), so a
+  restarted scheduler catches up a missed run once.
 
 The database is opened in WAL mode so a digest's worker threads and a reader
 can share it; every write is its own short transaction.
@@ -24,7 +38,8 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .llm import Backend, ChatRequest, ChatResult
@@ -45,7 +60,51 @@ def _create_llm_cache(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_llm_cache]
+def _create_digest_state(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE articles (
+            url TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            first_seen TEXT NOT NULL,
+            PRIMARY KEY (url, content_hash)
+        )"""
+    )
+    db.execute("CREATE INDEX articles_by_hash ON articles (content_hash)")
+    db.execute(
+        """CREATE TABLE briefs (
+            brief_key TEXT PRIMARY KEY,
+            content_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            brief TEXT NOT NULL,
+            created TEXT NOT NULL DEFAULT (datetime('now'))
+        )"""
+    )
+
+
+def _create_digest_runs(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE digest_runs (
+            id INTEGER PRIMARY KEY,
+            config TEXT NOT NULL,
+            day TEXT NOT NULL,
+            started TEXT NOT NULL,
+            finished TEXT,
+            status TEXT NOT NULL,
+            articles INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            briefed INTEGER NOT NULL DEFAULT 0,
+            reused INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            stories INTEGER NOT NULL DEFAULT 0,
+            llm_calls INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE TABLE schedules (config TEXT PRIMARY KEY, last_slot TEXT NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_llm_cache, _create_digest_state, _create_digest_runs]
+RUN_COUNTS = ("articles", "new", "briefed", "reused", "failed", "stories", "llm_calls")
 
 
 def migrate(db: sqlite3.Connection, migrations: list[Callable[[sqlite3.Connection], None]] | None = None) -> list[str]:
@@ -97,6 +156,76 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (key, model, result.content, result.finish_reason, result.usage.prompt_tokens, result.usage.completion_tokens),
             )
+
+    # --- digest state -------------------------------------------------------
+
+    def see_article(self, url: str, content_hash: str, title: str = "") -> tuple[str, bool]:
+        """Record an article; return when it was first seen and whether that is now."""
+        now = utc_now()
+        with self.lock:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO articles (url, content_hash, title, first_seen) VALUES (?, ?, ?, ?)",
+                (url, content_hash, title, now),
+            )
+            row = self.db.execute(
+                "SELECT MIN(first_seen) FROM articles WHERE url = ? OR content_hash = ?", (url, content_hash)
+            ).fetchone()
+        return row[0], cursor.rowcount == 1 and row[0] == now
+
+    def get_brief(self, brief_key: str) -> str | None:
+        with self.lock:
+            row = self.db.execute("SELECT brief FROM briefs WHERE brief_key = ?", (brief_key,)).fetchone()
+        return row[0] if row else None
+
+    def put_brief(self, brief_key: str, content_hash: str, model: str, brief_json: str) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT OR REPLACE INTO briefs (brief_key, content_hash, model, brief) VALUES (?, ?, ?, ?)",
+                (brief_key, content_hash, model, brief_json),
+            )
+
+    def start_run(self, config: str, day: str) -> int:
+        """Open a run row; rows of this config left ``running`` by a dead process become ``interrupted``."""
+        with self.lock:
+            self.db.execute(
+                "UPDATE digest_runs SET status = 'interrupted' WHERE config = ? AND status = 'running'", (config,)
+            )
+            cursor = self.db.execute(
+                "INSERT INTO digest_runs (config, day, started, status) VALUES (?, ?, ?, 'running')",
+                (config, day, utc_now()),
+            )
+        return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, int]) -> None:
+        names = [k for k in RUN_COUNTS if k in counts]
+        assignments = "".join(f", {k} = ?" for k in names)
+        with self.lock:
+            self.db.execute(
+                f"UPDATE digest_runs SET status = ?, finished = ?{assignments} WHERE id = ?",
+                (status, utc_now(), *(counts[k] for k in names), run_id),
+            )
+
+    def runs(self, config: str) -> list[dict]:
+        with self.lock:
+            cursor = self.db.execute("SELECT * FROM digest_runs WHERE config = ? ORDER BY id", (config,))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def last_slot(self, config: str) -> datetime | None:
+        with self.lock:
+            row = self.db.execute("SELECT last_slot FROM schedules WHERE config = ?", (config,)).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def set_last_slot(self, config: str, slot: datetime) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT OR REPLACE INTO schedules (config, last_slot) VALUES (?, ?)",
+                (config, slot.astimezone(timezone.utc).isoformat()),
+            )
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def cache_key(model: str, mode: str, request: ChatRequest) -> str:

@@ -1,0 +1,163 @@
+"""Sources over real HTTP: feeds and pages served on 127.0.0.1, including broken, missing, slow and duplicate ones."""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from briefer.collect import Filters, SourceSpec, canonical_url, collect
+from briefer.config import load_settings
+from briefer.digest import digest_config, run_digest, uncited_digest_lines, unique_articles
+from test_digest import ByText, opener
+
+DATA = Path(__file__).parent / "data" / "digest"
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+SLOW = 2.0
+TIMEOUT = 0.4
+
+
+def page(name: str, canonical: str | None = None) -> bytes:
+    title, body = (DATA / f"{name}.txt").read_text(encoding="utf-8").split("\n\n", 1)
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>\n" for p in body.split("\n\n") if p.strip())
+    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>{link}</head>"
+        f"<body><nav><a href='/'>Home</a> | <a href='/world'>World</a></nav><article><h1>{html.escape(title)}</h1>\n"
+        f"{paragraphs}</article><footer>© Coast Courier</footer></body></html>"
+    ).encode()
+
+
+def rss(base: str, items: list[tuple[str, datetime]]) -> bytes:
+    entries = "".join(
+        f"<item><title>{path}</title><link>{base}{html.escape(path)}</link><pubDate>{format_datetime(when)}</pubDate></item>"
+        for path, when in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Coast Courier</title>{entries}</channel></rss>'.encode()
+
+
+class Site:
+    """A real HTTP server with a dict of routes: path -> (status, content type, body)."""
+
+    def __init__(self):
+        self.routes: dict[str, tuple[int, str, bytes]] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                path = self.path.split("?", 1)[0]
+                if path == "/slow.html":
+                    time.sleep(SLOW)
+                status, ctype, body = site.routes.get(path, (404, "text/html", b"<h1>Not found</h1>"))
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def site():
+    s = Site()
+    b = s.base
+    html_type = "text/html; charset=utf-8"
+    s.routes.update({
+        "/news/ferry-a.html": (200, html_type, page("ferry-aground-a")),
+        "/news/ferry-b.html": (200, html_type, page("ferry-aground-b")),
+        "/news/fares.html": (200, html_type, page("ferry-fares")),
+        "/mirror/ferry.html": (200, html_type, page("ferry-aground-a", canonical=f"{b}/news/ferry-a.html")),
+        "/syndicated/ferry-copy.html": (200, html_type, page("ferry-aground-a")),
+        "/slow.html": (200, html_type, page("bridge-tender")),
+        "/feed.xml": (200, "application/rss+xml", rss(b, [
+            ("/news/ferry-a.html?utm_source=rss&utm_medium=feed", NOW - timedelta(hours=3)),
+            ("/news/ferry-b.html", NOW - timedelta(hours=5)),
+            ("/news/gone.html", NOW - timedelta(hours=6)),
+            ("/slow.html", NOW - timedelta(hours=7)),
+            ("/news/fares.html", NOW - timedelta(days=9)),
+        ])),
+        "/broken.xml": (200, "application/rss+xml", b"this is { not a feed"),
+    })
+    yield s
+    s.close()
+
+
+def spec(site, **kw) -> SourceSpec:
+    values = dict(
+        feeds=(f"{site.base}/feed.xml", f"{site.base}/broken.xml"),
+        urls=(f"{site.base}/mirror/ferry.html", f"{site.base}/syndicated/ferry-copy.html"),
+        timeout=TIMEOUT,
+    )
+    return SourceSpec(**{**values, **kw})
+
+
+def test_feed_pages_are_collected_and_bad_sources_reported(site):
+    started = time.monotonic()
+    got = collect(spec(site), Filters(since=NOW - timedelta(hours=24)))
+    assert time.monotonic() - started < SLOW  # the slow page hit its timeout
+    reasons = {p.source.removeprefix(site.base): p.reason for p in got.problems}
+    assert set(reasons) == {"/broken.xml", "/news/gone.html", "/slow.html"}
+    assert "not a readable RSS/Atom feed" in reasons["/broken.xml"]
+    assert "HTTP 404" in reasons["/news/gone.html"]
+    assert "timeout" in reasons["/slow.html"]
+    assert got.left_out == {"older than the time window": 1}
+    assert all("\n" not in r for r in reasons.values())
+
+
+def test_one_story_under_several_urls_is_one_article(site):
+    got = collect(spec(site), Filters())
+    keys = sorted(i.key for i in got.items)
+    base = site.base
+    assert f"{base}/news/ferry-a.html" in [i.key for i in got.items]
+    assert [i.key for i in got.items].count(f"{base}/news/ferry-a.html") == 2  # feed link with utm_*, mirror's canonical
+    unique = unique_articles(got.items)
+    ferry = next(u for u in unique if u.item.key == f"{base}/news/ferry-a.html")
+    assert [a.removeprefix(base) for a in ferry.addresses] == ["/news/ferry-a.html", "/syndicated/ferry-copy.html"]
+    assert len(unique) == 3, keys  # ferry-a, ferry-b, fares
+
+
+def test_feed_entries_carry_their_dates(site):
+    got = collect(spec(site, urls=()), Filters())
+    dated = {i.key.rsplit("/", 1)[-1]: i.published for i in got.items}
+    assert dated["ferry-b.html"] == (NOW - timedelta(hours=5)).replace(microsecond=0)
+
+
+def test_canonical_urls():
+    assert canonical_url("HTTPS://Example.COM:443/a/b/?utm_source=x&b=2&a=1#top") == "https://example.com/a/b?a=1&b=2"
+    assert canonical_url("http://example.com") == "http://example.com/"
+    assert canonical_url("http://example.com:8080/x?fbclid=1") == "http://example.com:8080/x"
+
+
+def test_a_digest_over_http_clusters_the_story_and_lists_failures(site, tmp_path):
+    data = {
+        "name": "Wire",
+        "window": "24h",
+        "output": str(tmp_path / "out"),
+        "sources": {"feeds": list(spec(site).feeds), "urls": list(spec(site).urls), "timeout": TIMEOUT},
+    }
+    config = digest_config(data, base=tmp_path)
+    result = run_digest(config, load_settings(), now=NOW, open_backend=opener(ByText()))
+    digest = result.digest
+    assert [len(s.articles) for s in digest.stories] == [2]
+    assert len(digest.not_covered) == 3 and result.status == "partial"
+    markdown = result.markdown_path.read_text(encoding="utf-8")
+    assert uncited_digest_lines(markdown, digest) == []
+    assert "1 article left out: older than the time window" in markdown
+    assert "/broken.xml: not a readable RSS/Atom feed" in markdown
