@@ -29,6 +29,7 @@ from rapidfuzz.distance import Levenshtein
 from .models import MatchTier, Span
 
 FUZZY_THRESHOLD = 90.0
+MIN_OVERLAP = 0.5  # of a claim's content words must occur in its quotes
 MIN_QUOTE_CHARS = 8
 
 _FOLD = str.maketrans(
@@ -213,12 +214,32 @@ def unsupported_terms(claim: str, evidence: str) -> list[str]:
     digits = _NUMBER.sub(lambda m: m.group().replace(",", ""), text)
     missing = [n for n in _NUMBER.findall(claim) if n.replace(",", "") not in digits]
     missing += [w for w in _NUMBER_WORD.findall(claim.casefold()) if not _has_number_word(w, text, digits)]
+    missing += _names_missing(claim, text)
+    if not missing and content_overlap(claim, text) < MIN_OVERLAP:
+        missing.append(f"most of the claim ({round(content_overlap(claim, text) * 100)}% of its words found)")
+    return missing
+
+
+def content_overlap(claim: str, evidence: str) -> float:
+    """Share of the claim's content words (3+ letters, not stop words) found in the evidence, by prefix."""
+    words = [w for w in re.findall(r"[^\W\d_]{3,}", normalize(claim)) if w not in _STOP]
+    if not words:
+        return 1.0
+    text = " " + normalize(evidence) + " "
+    return sum(bool(re.search(rf"\b{re.escape(_stem(w))}", text)) for w in words) / len(words)
+
+
+def _stem(word: str) -> str:
+    return word[: max(4, len(word) - 3)]
+
+
+def _names_missing(claim: str, text: str) -> list[str]:
+    missing = []
     for name in _NAME.findall(claim):
         for word in normalize(name).replace("-", " ").split():
             word = re.sub(r"'s?$", "", word)
             if word in _STOP or len(word) < 2:
                 continue
-            stem = word[: max(4, len(word) - 3)]
-            if f" {stem}" not in text and not re.search(rf"\W{re.escape(stem)}", text):
+            if not re.search(rf"\W{re.escape(_stem(word))}", text):
                 missing.append(word)
     return missing

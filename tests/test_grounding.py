@@ -104,3 +104,12 @@ def test_claims_must_not_name_what_their_quotes_do_not(claim, evidence, missing)
     from briefer.grounding import unsupported_terms
 
     assert unsupported_terms(claim, evidence) == missing
+
+
+def test_a_claim_about_something_else_than_its_quote_is_unsupported():
+    from briefer.grounding import unsupported_terms
+
+    evidence = "Russia needs more access to North Korea's mineral resources, including rare metals."
+    claim = "North Korea wants access to Russian electricity supplies and infrastructure investments."
+    assert unsupported_terms(claim, evidence) == ["most of the claim (44% of its words found)"]
+    assert unsupported_terms("Russia wants North Korea's rare metals.", evidence) == []
