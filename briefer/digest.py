@@ -44,7 +44,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import filelock
 from croniter import croniter
-from jinja2 import TemplateError
 from pydantic_core import PydanticCustomError
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
@@ -58,7 +57,7 @@ from .files import write_atomic
 from .llm import Backend
 from .models import Brief, FactKind, MatchTier, Span, Strict
 from .pipeline import brief_article
-from .render import environment, resolve_template
+from .render import render_template, resolve_template, uncited_statements
 from .store import Store
 
 log = logging.getLogger("briefer.digest")
@@ -551,12 +550,7 @@ def _citation(cid: int, label: str, ref: int, articles: list[DigestArticle]) -> 
 
 
 def render_digest(digest: Digest, template: str = "digest") -> str:
-    directory, name = resolve_template(template)
-    try:
-        text = environment(directory).get_template(name).render(**digest_context(digest))
-    except TemplateError as exc:
-        raise ConfigError(f"Template {template!r} failed: {exc}") from exc
-    return text.rstrip("\n") + "\n"
+    return render_template(template, digest_context(digest))
 
 
 def digest_context(digest: Digest) -> dict[str, Any]:
@@ -585,23 +579,6 @@ def write_digest(digest: Digest, config: DigestConfig) -> tuple[Path, Path]:
     return md_path, json_path
 
 
-_MARKER = re.compile(r"\[(\d+)\]")
-
-
 def uncited_digest_lines(markdown: str, digest: Digest) -> list[str]:
-    """Statement lines without a marker, or with one that resolves to no citation (empty list: all cited).
-
-    Statements are the lines before ``## Sources`` that are not headings,
-    ``_italic_`` metadata or rules.
-    """
-    ids = {c.id for c in digest.citations}
-    body = markdown.split("\n## Sources", 1)[0]
-    bad = []
-    for line in body.splitlines()[1:]:
-        text = line.strip()
-        if not text or text.startswith(("#", "_", "---")):
-            continue
-        markers = {int(m) for m in _MARKER.findall(text)}
-        if not markers or not markers <= ids:
-            bad.append(line)
-    return bad
+    """Statement lines of a rendered digest without a resolving marker (empty list: all cited)."""
+    return uncited_statements(markdown, {c.id for c in digest.citations})

@@ -103,13 +103,18 @@ def context(brief: Brief) -> dict[str, Any]:
     }
 
 
-def render_markdown(brief: Brief, template: str = "brief") -> str:
+def render_template(template: str, values: dict[str, Any]) -> str:
+    """Render a built-in or user template; any template error is one ConfigError line."""
     directory, name = resolve_template(template)
     try:
-        text = environment(directory).get_template(name).render(**context(brief))
+        text = environment(directory).get_template(name).render(**values)
     except TemplateError as exc:
         raise ConfigError(f"Template {template!r} failed: {exc}") from exc
     return text.rstrip("\n") + "\n"
+
+
+def render_markdown(brief: Brief, template: str = "brief") -> str:
+    return render_template(template, context(brief))
 
 
 def render(brief: Brief, fmt: str = "md", template: str = "brief") -> str:
@@ -119,20 +124,24 @@ def render(brief: Brief, fmt: str = "md", template: str = "brief") -> str:
 
 
 def uncited_lines(markdown: str, brief: Brief) -> list[str]:
-    """Statement lines with no marker, or with a marker that resolves to no citation.
+    """Statement lines of a rendered brief that break invariant 3 (see :func:`uncited_statements`)."""
+    return uncited_statements(markdown, {c.id for c in brief.citations})
+
+
+def uncited_statements(markdown: str, ids: set[int]) -> list[str]:
+    """Statement lines with no marker, or with a marker that resolves to none of ``ids``.
 
     Statements are the lines between the first and the ``## Sources`` heading
-    that are not headings or ``_italic_`` metadata. An empty list means the
-    brief keeps invariant 3.
+    that are not headings, ``_italic_`` metadata or rules. An empty list means
+    every statement is cited.
     """
-    ids = {c.id for c in brief.citations}
     body = markdown.split("\n## Sources", 1)[0]
     bad = []
     for line in body.splitlines()[1:]:
         text = line.strip()
         if not text or text.startswith(("#", "_", "---")):
             continue
-        markers = [int(m) for m in _MARKER.findall(text)]
-        if not markers or not set(markers) <= ids:
+        markers = {int(m) for m in _MARKER.findall(text)}
+        if not markers or not markers <= ids:
             bad.append(line)
     return bad
