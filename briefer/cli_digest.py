@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .cli import handle_errors, model_options, settings_from
+from .cli_options import handle_errors, model_options, settings_from
 from .digest import DigestConfig, LogProgress, digest_settings, load_digest_config, run_digest
 from .config import Settings
 from .errors import ConfigError

@@ -106,7 +106,7 @@ def collect(spec: SourceSpec, filters: Filters) -> Collection:
         jobs += _file_jobs(pattern, spec.base, out)
     jobs += [(url, _page_job(url, url, spec.timeout)) for url in spec.urls]
     with ThreadPoolExecutor(max_workers=spec.workers) as pool:
-        for feed, entries in zip(spec.feeds, pool.map(lambda f: _read_feed(f, spec, filters), spec.feeds)):
+        for entries in pool.map(lambda f: _read_feed(f, spec, filters), spec.feeds):
             if isinstance(entries, Problem):
                 out.problems.append(entries)
                 continue

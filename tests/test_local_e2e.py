@@ -35,7 +35,7 @@ def _have_local_model() -> bool:
 def test_the_embedded_model_briefs_the_example_with_verified_citations(tmp_path):
     out = tmp_path / "brief.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "briefer.cli", "brief", str(EXAMPLE), "--format", "json", "-o", str(out), "--max-reasks", "1"],
+        [sys.executable, "-m", "briefer", "brief", str(EXAMPLE), "--format", "json", "-o", str(out), "--max-reasks", "1"],
         capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stderr

@@ -8,9 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
