@@ -38,6 +38,7 @@ from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz
 
 from .grounding import normalize
+from .groups import connected_groups
 from .models import Brief, Fact, FactKind
 
 NEAR_DUPLICATE = 0.15
@@ -87,23 +88,11 @@ def clusters(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[li
     sigs = [signature(t) for t in texts]
     # Candidates are checked against the estimate below, so favour recall over precision.
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=(0.1, 0.9))
-    parent = list(range(len(texts)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    candidates = []
     for i, sig in enumerate(sigs):
-        for j in lsh.query(sig):
-            if sig.jaccard(sigs[j]) >= threshold:
-                parent[max(root(i), root(j))] = min(root(i), root(j))
+        candidates += [(j, i) for j in lsh.query(sig)]
         lsh.insert(i, sig)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(texts)):
-        groups.setdefault(root(i), []).append(i)
-    return sorted(groups.values(), key=lambda g: g[0])
+    return connected_groups(len(texts), candidates, lambda i, j: sigs[i].jaccard(sigs[j]) >= threshold)
 
 
 # --- one story's facts, merged across its articles --------------------------------

@@ -2,8 +2,8 @@
 
 Two facts are the same when their claims are near-identical, or when their
 spans overlap and their claims are at least similar (two different claims
-cut from one long sentence stay apart). Union-find makes the relation
-transitive; the merged fact keeps the claim and kind of the fact that appears
+cut from one long sentence stay apart). Grouping makes the relation
+transitive (:mod:`briefer.groups`); the merged fact keeps the claim and kind of the fact that appears
 first in the article, and the union of entities and spans.
 """
 
@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 
 from .extract import GroundedFact
 from .grounding import Grounded, normalize
+from .groups import connected_groups
 
 SAME_CLAIM = 90.0
 SIMILAR_CLAIM = 60.0
@@ -40,22 +41,9 @@ def same_fact(a: GroundedFact, b: GroundedFact) -> bool:
 
 def merge_facts(facts: list[GroundedFact]) -> tuple[list[GroundedFact], int]:
     """Merged facts in article order, and how many facts were folded into others."""
-    parent = list(range(len(facts)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(len(facts)):
-        for j in range(i + 1, len(facts)):
-            if root(i) != root(j) and same_fact(facts[i], facts[j]):
-                parent[root(j)] = root(i)
-    groups: dict[int, list[GroundedFact]] = {}
-    for i, f in enumerate(facts):
-        groups.setdefault(root(i), []).append(f)
-    merged = [_combine(group) for group in groups.values()]
+    pairs = ((i, j) for i in range(len(facts)) for j in range(i + 1, len(facts)))
+    groups = connected_groups(len(facts), pairs, lambda i, j: same_fact(facts[i], facts[j]))
+    merged = [_combine([facts[i] for i in group]) for group in groups]
     merged.sort(key=lambda f: (f.first, f.claim))
     return merged, len(facts) - len(merged)
 
