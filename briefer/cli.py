@@ -37,10 +37,7 @@ def brief(article: str, output: Path | None, fmt: str, **kwargs: Any) -> None:
     """Brief one ARTICLE: a file, an http(s) URL, or - for stdin."""
     settings, quiet = settings_from(kwargs)
     source = load_article(article)
-    options = ExtractOptions(
-        max_tokens=settings.max_tokens, max_reasks=settings.max_reasks,
-        max_facts=settings.max_facts, temperature=settings.temperature,
-    )
+    options = ExtractOptions.from_settings(settings)
     progress = None if quiet else (lambda n, total: click.echo(f"briefer: chunk {n}/{total} done", err=True))
     with open_backend(settings) as backend:
         result = brief_article(source, backend, max_chunk_tokens=settings.chunk_tokens(), options=options, on_chunk=progress)

@@ -493,10 +493,7 @@ def _extract_all(
 
 def _extract_one(u: Unique, backend: Backend, settings: Settings, store: Store) -> Problem | None:
     """Brief one article and store the brief at once; any failure becomes the article's problem."""
-    options = ExtractOptions(
-        max_tokens=settings.max_tokens, max_reasks=settings.max_reasks,
-        max_facts=settings.max_facts, temperature=settings.temperature,
-    )
+    options = ExtractOptions.from_settings(settings)
     try:
         u.brief = brief_article(u.item.article, backend, max_chunk_tokens=settings.chunk_tokens(), options=options)
     except Exception as exc:  # noqa: BLE001 -- one article never sinks the digest

@@ -124,6 +124,10 @@ class ExtractOptions:
     max_facts: int = 8
     temperature: float = 0.0
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> ExtractOptions:
+        return cls(**{f: getattr(settings, f) for f in ("max_tokens", "max_reasks", "max_facts", "temperature")})
+
 
 @dataclass
 class GroundedFact:
