@@ -619,3 +619,24 @@ def _processes_with_arg(arg: str) -> list[int]:
         except OSError:
             continue
     return [pid for pid in found if _alive(pid)]
+
+
+@pytest.mark.local_model
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_briefer_serve_runs_until_stopped_and_leaves_nothing(real_model, tmp_path, sig):
+    port = local._free_port("127.0.0.1")
+    env = {**os.environ, "BRIEFER_MODEL_PATH": str(real_model)}
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "briefer", "serve", "--port", str(port)],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        banner = serve.stderr.readline()
+        assert f"at http://127.0.0.1:{port}/v1" in banner, banner
+        ok, detail = local.server_health(f"http://127.0.0.1:{port}/v1", timeout=5)
+        assert ok, detail
+        (pid,) = _processes_with_arg(str(real_model))
+    finally:
+        serve.send_signal(sig)
+        serve.wait(timeout=30)
+    assert _wait_gone(pid, timeout=2)
