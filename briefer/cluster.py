@@ -33,13 +33,16 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz
 
 from .grounding import normalize
 from .groups import connected_groups
 from .models import Brief, Fact, FactKind
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NEAR_DUPLICATE = 0.15
 NUM_PERM = 256
@@ -73,6 +76,8 @@ def _stem(word: str) -> str:
 
 
 def signature(text: str) -> MinHash:
+    from datasketch import MinHash  # imported here: it pulls in scipy (0.5 s at every CLI start)
+
     sig = MinHash(num_perm=NUM_PERM, seed=1)
     sig.update_batch([f.encode() for f in sorted(features(text))])
     return sig
@@ -87,6 +92,8 @@ def clusters(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[li
     """Groups of indices into ``texts`` that report the same thing, in first-index order."""
     sigs = [signature(t) for t in texts]
     # Candidates are checked against the estimate below, so favour recall over precision.
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=(0.1, 0.9))
     candidates = []
     for i, sig in enumerate(sigs):
