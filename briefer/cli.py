@@ -12,7 +12,7 @@ import click
 from . import __version__
 from .backend import choose, open_backend
 from .cli_digest import register as register_digest_commands
-from .cli_options import handle_errors, model_options, settings_from
+from .cli_options import CONTEXT_SETTINGS, handle_errors, model_options, settings_from
 from .config import config_path
 from .extract import ExtractOptions
 from .files import write_atomic
@@ -20,13 +20,13 @@ from .pipeline import brief_article
 from .render import render
 from .sources import load_article
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="briefer")
 def cli() -> None:
     """Turn news articles into analyst briefs whose every statement cites its source."""
 
 
-@cli.command()
+@cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("article")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically) instead of stdout.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
@@ -48,7 +48,7 @@ def brief(article: str, output: Path | None, fmt: str, **kwargs: Any) -> None:
         click.echo(text, nl=False)
 
 
-@cli.command()
+@cli.command(context_settings=CONTEXT_SETTINGS)
 @model_options
 @handle_errors
 def doctor(**kwargs: Any) -> None:
@@ -67,7 +67,7 @@ def doctor(**kwargs: Any) -> None:
         click.echo(f"{name:<{width}}  {value}")
 
 
-@cli.command()
+@cli.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8765, show_default=True)
 @model_options

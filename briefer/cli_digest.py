@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .cli_options import handle_errors, model_options, settings_from
+from .cli_options import CONTEXT_SETTINGS, handle_errors, model_options, settings_from
 from .digest import DigestConfig, LogProgress, digest_settings, load_digest_config, run_digest
 from .config import Settings
 from .errors import ConfigError
@@ -67,7 +67,7 @@ def _run_once(config: DigestConfig, settings: Settings, quiet: bool) -> None:
             click.echo(f"briefer: not covered: {problem.source}: {problem.reason}", err=True)
 
 
-@click.command()
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("config_path", metavar="CONFIG", type=CONFIG)
 @model_options
 @handle_errors
@@ -77,7 +77,7 @@ def digest(config_path: Path, **kwargs: Any) -> None:
     _run_once(config, settings, quiet)
 
 
-@click.command()
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("config_path", metavar="CONFIG", type=CONFIG)
 @click.option("--print-cron", is_flag=True, help="Print a crontab line and systemd service/timer units instead of running.")
 @model_options

@@ -16,6 +16,10 @@ from .errors import BrieferError
 
 log = logging.getLogger("briefer")
 
+# On the group and on every command: click caches a command's help option the first
+# time it is built, so a command used outside the group must not lose ``-h``.
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn every failure into one line on stderr and a non-zero exit."""
