@@ -33,7 +33,7 @@ import feedparser
 
 from .errors import BrieferError
 from .models import Article
-from .sources import article_from_bytes, fetch_url, read_file
+from .sources import MAX_BYTES, article_from_bytes, fetch_url, read_file
 
 TEXT_SUFFIXES = (".txt", ".md", ".text", ".html", ".htm", ".xhtml")
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid|at_medium|at_campaign)$", re.IGNORECASE)
@@ -163,7 +163,7 @@ def expand(pattern: Path) -> list[Path]:
 
 def _file_job(path: Path, shown: str, origin: str) -> Job:
     def load() -> Item:
-        article = article_from_bytes(read_file(path, max_bytes=20_000_000), source=shown)
+        article = article_from_bytes(read_file(path, max_bytes=MAX_BYTES), source=shown)
         mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
         return Item(article, path.resolve().as_uri(), origin, _article_date(article) or mtime)
 

@@ -34,6 +34,7 @@ from briefer.errors import InputError
 from briefer.models import Article
 
 USER_AGENT = "briefer/0.1"
+MAX_BYTES = 20_000_000  # larger inputs are refused, not truncated
 TITLE_MAX = 200
 _BOM = codecs.BOM_UTF8
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -67,7 +68,7 @@ class Fetched(NamedTuple):
 
 
 def load_article(
-    arg: str, *, stdin: BinaryIO | None = None, timeout: float = 20.0, max_bytes: int = 20_000_000
+    arg: str, *, stdin: BinaryIO | None = None, timeout: float = 20.0, max_bytes: int = MAX_BYTES
 ) -> Article:
     """Load the article named by ``arg``: a file path, an http(s) URL, or ``-`` for stdin."""
     if arg == "-":
@@ -135,7 +136,7 @@ def read_stream(stream: BinaryIO, *, max_bytes: int) -> bytes:
     return data
 
 
-def fetch_url(url: str, *, timeout: float = 20.0, max_bytes: int = 20_000_000) -> Fetched:
+def fetch_url(url: str, *, timeout: float = 20.0, max_bytes: int = MAX_BYTES) -> Fetched:
     """GET ``url`` (following redirects) with a size cap; network problems become InputError."""
     req = urllib.request.Request(
         url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.9,*/*;q=0.5"}
