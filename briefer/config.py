@@ -32,7 +32,7 @@ class Settings(Strict):
     base_url: str | None = None
     api_key: SecretStr | None = None
     structured_mode: Literal["auto", "json_schema", "json_object"] | None = None
-    max_chunk_tokens: int | None = Field(None, ge=64, le=32000)  # None: by backend, see chunk_tokens()
+    max_chunk_tokens: int | None = Field(None, ge=64, le=32000)  # None: by backend, see runtime.chunk_tokens()
     max_tokens: int = Field(1024, ge=64, le=32000)
     max_reasks: int = Field(2, ge=0, le=5)
     max_facts: int = Field(8, ge=1, le=50)
@@ -47,21 +47,12 @@ class Settings(Strict):
     n_threads: int | None = Field(None, ge=1)
     template: str = "brief"
 
-    @property
-    def remote(self) -> bool:
-        """True when an endpoint is configured; otherwise briefer serves its local model."""
-        return bool(self.base_url or self.api_key)
-
-    def chunk_tokens(self) -> int:
-        """Small chunks for the embedded 0.5B model (it copies quotes far better from
-        ~300 tokens than from 1,000: 11 of 13 facts grounded against 1 of 22 on the
-        example article), larger ones for remote models."""
-        if self.max_chunk_tokens:
-            return self.max_chunk_tokens
-        return 1500 if self.remote else 300
-
     def state_dir(self) -> Path:
         return self.data_dir or Path(platformdirs.user_data_dir("briefer"))
+
+    def state_path(self) -> Path:
+        """The SQLite file: response cache and digest state (one place builds this path)."""
+        return self.state_dir() / "briefer.sqlite3"
 
     def model_cache_dir(self) -> Path:
         return self.cache_dir or Path(platformdirs.user_cache_dir("briefer"))

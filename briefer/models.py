@@ -103,6 +103,13 @@ class GroundingCounts(Strict):
     merged: int = 0  # grounded facts folded into another by merge
 
 
+class NotCovered(Strict):
+    """A source or article that is not in a digest, and why (one line a reader can act on)."""
+
+    source: str
+    reason: str
+
+
 class ChunkFailure(Strict):
     chunk: int
     start: int

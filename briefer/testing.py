@@ -6,7 +6,7 @@ import json
 from collections import deque
 from typing import Any
 
-from .llm import ChatRequest, ChatResult
+from .llm.base import ChatRequest, ChatResult
 from .models import Usage
 
 
@@ -22,6 +22,10 @@ class FakeBackend:
         self.structured_mode = structured_mode
         self.answers: deque[Any] = deque(answers)
         self.history: list[ChatRequest] = []
+
+    @property
+    def calls(self) -> int:
+        return len(self.history)
 
     def enqueue(self, *answers: Any) -> FakeBackend:
         self.answers.extend(answers)

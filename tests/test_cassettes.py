@@ -28,11 +28,13 @@ import pytest
 import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from briefer.extract import ExtractOptions
-from briefer.llm import ChatRequest, OpenAIBackend
+from briefer.brief.extract import ExtractOptions
+from briefer.llm.base import ChatRequest
+from briefer.llm.openai import OpenAIBackend
 from briefer.models import Article
-from briefer.pipeline import brief_article
-from briefer.render import render, uncited_lines
+from briefer.brief.pipeline import brief_article
+from briefer.output.check import uncited_lines
+from briefer.output.formats import render
 from conftest import EXAMPLE, ROOT
 
 RECORD = os.environ.get("BRIEFER_RECORD") == "1"
@@ -75,10 +77,11 @@ def endpoint():
     if not RECORD:
         yield "http://127.0.0.1:8765/v1"
         return
-    from briefer import local
+    from briefer.llm.local import model as local_model
+    from briefer.llm.local import server as local_server
 
-    info = local.resolve_model(None, Path(os.environ.get("BRIEFER_CACHE_DIR") or local_cache()))
-    with local.LocalServer(info.path) as server:
+    info = local_model.resolve_model(None, Path(os.environ.get("BRIEFER_CACHE_DIR") or local_cache()))
+    with local_server.LocalServer(info.path) as server:
         server.start()
         yield server.base_url
 
@@ -169,7 +172,9 @@ def test_digest_of_two_reports_from_real_exchanges(endpoint, offline, tmp_path):
     from datetime import datetime, timezone
 
     from briefer.config import load_settings
-    from briefer.digest import digest_config, run_digest, uncited_digest_lines
+    from briefer.digest.assemble import uncited_digest_lines
+    from briefer.digest.config import digest_config
+    from briefer.digest.run import run_digest
 
     articles = ROOT / "examples" / "articles"
     data = {"name": "cassette digest", "output": str(tmp_path / "out"),
@@ -178,7 +183,7 @@ def test_digest_of_two_reports_from_real_exchanges(endpoint, offline, tmp_path):
     settings = load_settings({"cache": False, "model": LOCAL_MODEL, "structured_mode": "json_object", "base_url": endpoint})
 
     @contextlib.contextmanager
-    def opener(settings, **_):
+    def opener(store, **_):
         yield backend(endpoint)
 
     with replay("digest_bridge"):

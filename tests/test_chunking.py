@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefer.chunking import chunk_text, estimate_tokens, sentence_spans, split_long
+from briefer.brief.chunking import chunk_text, estimate_tokens, sentence_spans, split_long
 
 TEXTS = {
     "example": open(__file__.replace("tests/test_chunking.py", "examples/kim-putin-summit.txt"), encoding="utf-8").read(),

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from support import completion
 
-from briefer.cli import cli
+from briefer.cli.main import cli
 from briefer.models import Brief
-from briefer.render import uncited_lines
+from briefer.output.check import uncited_lines
 from briefer.testing import fact
 from conftest import EXAMPLE
 
@@ -79,7 +79,7 @@ def test_every_statement_of_the_brief_is_cited(server):
     server.script = [completion(ANSWER)]
     result = run(server, str(EXAMPLE), "--format", "json")
     brief = Brief.model_validate_json(result.stdout)
-    from briefer.render import render
+    from briefer.output.formats import render
 
     for template in ("brief", "summary"):
         assert uncited_lines(render(brief, template=template), brief) == []

@@ -13,14 +13,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefer.cli import cli as briefer_cli
-from briefer.cli_digest import register
+from briefer.cli.main import cli as briefer_cli
 from briefer.config import load_settings
-from briefer.digest import Digest, config_lock, digest_config, run_digest, uncited_digest_lines
+from briefer.digest.assemble import uncited_digest_lines
+from briefer.digest.config import digest_config
+from briefer.digest.lock import config_lock
+from briefer.digest.model import Digest
+from briefer.digest.run import run_digest
 from briefer.errors import BrieferError, LLMError
-from briefer.llm import ChatResult
+from briefer.llm.base import ChatResult
 from briefer.models import Usage
-from briefer.store import CachingBackend, Store
+from briefer.llm.cache import CachingBackend
+from briefer.state.store import Store
 from briefer.testing import FakeBackend
 
 DATA = Path(__file__).parent / "data" / "digest"
@@ -71,18 +75,11 @@ def opener(backend, store_path: Path | None = None, opened: list | None = None):
     """An ``open_backend`` replacement: the scripted backend, optionally behind the real response cache."""
 
     @contextlib.contextmanager
-    def open_backend(settings, *, lazy=True):
+    def open_backend(store, *, lazy=True):
         assert not lazy  # worker threads call it: the local server must be started up front
         if opened is not None:
             opened.append(1)
-        if store_path is None:
-            yield backend
-            return
-        store = Store(store_path)
-        try:
-            yield CachingBackend(backend, store)
-        finally:
-            store.close()
+        yield backend if store_path is None else CachingBackend(backend, store)
 
     return open_backend
 
@@ -281,8 +278,8 @@ def cli(monkeypatch):
     import click
 
     group = click.Group(commands=dict(briefer_cli.commands))
-    register(group)
-    monkeypatch.setattr("briefer.backend.open_backend", opener(ByText()))
+    fake = opener(ByText())
+    monkeypatch.setattr("briefer.runtime.Runtime.backend", lambda self, store=None, *, lazy=True: fake(store, lazy=lazy))
     return group
 
 
@@ -299,9 +296,9 @@ def test_digest_command_writes_the_day_file(cli, articles, tmp_path):
 @pytest.mark.parametrize(
     "toml, key",
     [
-        ('name = "x"\n[sources]\npaths = ["a"]\nfeed = ["b"]\n', "sources.feed: unknown key"),
+        ('name = "x"\n[sources]\npaths = ["a"]\nfeed = ["b"]\n', "sources: unknown source kind 'feed' (known: feeds, paths, urls)"),
         ('name = "x"\n[sources]\n', "sources: name at least one of paths, urls or feeds"),
-        ('name = "x"\n[sources]\nurls = ["ftp://a"]\n', "sources.urls: 'ftp://a' is not an http(s) URL"),
+        ('name = "x"\n[sources]\nurls = ["ftp://a"]\n', "sources: urls: 'ftp://a' is not an http(s) URL"),
         ('name = "x"\nwindow = "yesterday"\n[sources]\npaths = ["a"]\n', "window: 'yesterday' is not a duration"),
         ('name = "x"\n[sources]\npaths = ["a"]\n[settings]\nmax_tokens = "lots"\n', "settings.max_tokens:"),
         ('name = "x"\n[sources]\npaths = ["a"]\n[schedule]\ncron = "0 7 * *"\n', "schedule.cron: '0 7 * *' is not a cron"),
@@ -341,7 +338,7 @@ def test_the_day_is_taken_in_the_schedule_time_zone(articles, tmp_path):
 
 
 def test_the_terminal_progress_bar_runs_a_whole_digest(articles, tmp_path):
-    from briefer.cli_digest import BarProgress
+    from briefer.cli.digest import BarProgress
 
     bar = BarProgress()
     result = run_digest(make_config(articles, tmp_path / "out"), load_settings(), now=NOW, open_backend=opener(ByText()), progress=bar)

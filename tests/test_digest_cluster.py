@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from briefer.cluster import NEAR_DUPLICATE, clusters, content_hash, similarity, story_facts
+from briefer.digest.cluster import NEAR_DUPLICATE, clusters, content_hash, similarity, story_facts
 from briefer.models import Article, Brief, BriefMeta, Citation, Fact, GroundingCounts, Span, Usage
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,9 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from briefer.collect import Filters, SourceSpec, canonical_url, collect
+from conftest import ROOT
+from briefer.runtime import Runtime
+from briefer.sources.base import Filters
+from briefer.sources.canonical import canonical_url
+from briefer.sources.collect import collect
+from briefer.sources.config import SourcesConfig
 from briefer.config import load_settings
-from briefer.digest import digest_config, run_digest, uncited_digest_lines, unique_articles
+from briefer.digest.assemble import uncited_digest_lines
+from briefer.digest.config import digest_config
+from briefer.digest.identity import unique_articles
+from briefer.digest.run import run_digest
 from test_digest import ByText, opener
 
 DATA = Path(__file__).parent / "data" / "digest"
@@ -99,18 +107,18 @@ def site():
     s.close()
 
 
-def spec(site, **kw) -> SourceSpec:
+def spec(site, **kw) -> SourcesConfig:
     values = dict(
-        feeds=(f"{site.base}/feed.xml", f"{site.base}/broken.xml"),
-        urls=(f"{site.base}/mirror/ferry.html", f"{site.base}/syndicated/ferry-copy.html"),
+        feeds=[f"{site.base}/feed.xml", f"{site.base}/broken.xml"],
+        urls=[f"{site.base}/mirror/ferry.html", f"{site.base}/syndicated/ferry-copy.html"],
         timeout=TIMEOUT,
     )
-    return SourceSpec(**{**values, **kw})
+    return SourcesConfig(**{k: v for k, v in {**values, **kw}.items() if v != ()})
 
 
 def test_feed_pages_are_collected_and_bad_sources_reported(site):
     started = time.monotonic()
-    got = collect(spec(site), Filters(since=NOW - timedelta(hours=24)))
+    got = collect(spec(site), ROOT, Filters(since=NOW - timedelta(hours=24)))
     assert time.monotonic() - started < SLOW  # the slow page hit its timeout
     reasons = {p.source.removeprefix(site.base): p.reason for p in got.problems}
     assert set(reasons) == {"/broken.xml", "/news/gone.html", "/slow.html"}
@@ -122,19 +130,19 @@ def test_feed_pages_are_collected_and_bad_sources_reported(site):
 
 
 def test_one_story_under_several_urls_is_one_article(site):
-    got = collect(spec(site), Filters())
+    got = collect(spec(site), ROOT, Filters())
     keys = sorted(i.key for i in got.items)
     base = site.base
     assert f"{base}/news/ferry-a.html" in [i.key for i in got.items]
     assert [i.key for i in got.items].count(f"{base}/news/ferry-a.html") == 2  # feed link with utm_*, mirror's canonical
-    unique = unique_articles(got.items)
+    unique = unique_articles(got.items, Runtime.resolve(load_settings()))
     ferry = next(u for u in unique if u.item.key == f"{base}/news/ferry-a.html")
     assert [a.removeprefix(base) for a in ferry.addresses] == ["/news/ferry-a.html", "/syndicated/ferry-copy.html"]
     assert len(unique) == 3, keys  # ferry-a, ferry-b, fares
 
 
 def test_feed_entries_carry_their_dates(site):
-    got = collect(spec(site, urls=()), Filters())
+    got = collect(spec(site, urls=()), ROOT, Filters())
     dated = {i.key.rsplit("/", 1)[-1]: i.published for i in got.items}
     assert dated["ferry-b.html"] == (NOW - timedelta(hours=5)).replace(microsecond=0)
 

@@ -9,7 +9,7 @@ import os
 
 from click.testing import CliRunner
 
-from briefer.cli import cli
+from briefer.cli.main import cli
 from conftest import ROOT
 
 DOC = ROOT / "docs" / "cli.md"

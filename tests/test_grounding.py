@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from briefer.grounding import NormalizedText, ground_quote, ground_quote_parts
+from briefer.brief.grounding import ground_quote, ground_quote_parts
+from briefer.text import NormalizedText
 
 TEXT = (
     "Kim will visit Russia \"in the second half of April,\u201d said KCNA.\r\n"
@@ -101,13 +102,13 @@ def test_normalized_text_keeps_an_index_per_character():
     ],
 )
 def test_claims_must_not_name_what_their_quotes_do_not(claim, evidence, missing):
-    from briefer.grounding import unsupported_terms
+    from briefer.brief.support import unsupported_terms
 
     assert unsupported_terms(claim, evidence) == missing
 
 
 def test_a_claim_about_something_else_than_its_quote_is_unsupported():
-    from briefer.grounding import unsupported_terms
+    from briefer.brief.support import unsupported_terms
 
     evidence = "Russia needs more access to North Korea's mineral resources, including rare metals."
     claim = "North Korea wants access to Russian electricity supplies and infrastructure investments."

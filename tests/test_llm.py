@@ -7,7 +7,8 @@ import pytest
 from support import completion, error
 
 from briefer.errors import LLMError
-from briefer.llm import ChatRequest, Cooldown, OpenAIBackend, response_format
+from briefer.llm.base import ChatRequest
+from briefer.llm.openai import Cooldown, OpenAIBackend, response_format
 
 SCHEMA = {"type": "object", "properties": {"facts": {"type": "array"}}, "required": ["facts"], "additionalProperties": False}
 REQUEST = ChatRequest(messages=({"role": "user", "content": "hi"},), schema=SCHEMA, schema_name="extraction", max_tokens=64)

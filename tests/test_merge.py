@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from briefer.extract import GroundedFact
-from briefer.grounding import Grounded
-from briefer.merge import merge_facts
+from briefer.brief.extract import GroundedFact
+from briefer.brief.grounding import Grounded
+from briefer.brief.merge import merge_facts
 from briefer.models import FactKind, Span
 
 TEXT = "Kim will fly to Russia this week. Putin's aid helped North Korea withstand sanctions. Talks are stalled."

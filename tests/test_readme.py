@@ -7,8 +7,8 @@ import tomllib
 
 from click.testing import CliRunner
 
-from briefer.cli import cli
-from briefer.digest import digest_config
+from briefer.cli.main import cli
+from briefer.digest.config import digest_config
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

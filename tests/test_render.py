@@ -6,9 +6,11 @@ import pytest
 from click.testing import CliRunner
 
 from briefer import ConfigError, brief_article
-from briefer.cli import cli
+from briefer.cli.main import cli
 from briefer.models import Article
-from briefer.render import md_escape, render, uncited_lines
+from briefer.output.check import uncited_lines
+from briefer.output.formats import render
+from briefer.output.render import md_escape
 from briefer.testing import FakeBackend, fact
 
 ARTICLE = Article(text="The council approved the *new* budget on Tuesday. Taxes stay flat.", title="Budget <b>news</b>", source="t.txt")

@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from briefer.config import load_settings
-from briefer.digest import config_lock, lock_path
+from briefer.digest.lock import config_lock, lock_path
 from briefer.errors import BrieferError
-from briefer.schedule import Scheduler, missed_slot, on_calendar
-from briefer.store import Store
+from briefer.digest.schedule import Scheduler, missed_slot, on_calendar
+from briefer.state.store import Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = timezone.utc
@@ -138,7 +138,7 @@ HOLDER = """
 import sys, time
 from pathlib import Path
 from briefer.config import Settings
-from briefer.digest import config_lock
+from briefer.digest.lock import config_lock
 with config_lock(sys.argv[1], Settings(data_dir=Path(sys.argv[2]))):
     print("locked", flush=True)
     time.sleep(60)
@@ -148,7 +148,7 @@ TRY = """
 import sys
 from pathlib import Path
 from briefer.config import Settings
-from briefer.digest import config_lock
+from briefer.digest.lock import config_lock
 from briefer.errors import BrieferError
 try:
     with config_lock(sys.argv[1], Settings(data_dir=Path(sys.argv[2]))):
@@ -215,12 +215,8 @@ def test_systemd_accepts_the_calendar(cron):
 
 
 def test_print_cron_prints_a_crontab_line_and_systemd_units(tmp_path):
-    import click
 
-    from briefer.cli_digest import register
-
-    group = click.Group()
-    register(group)
+    from briefer.cli.main import cli as group
     config = tmp_path / "digest.toml"
     config.write_text('name = "Morning desk"\n[sources]\npaths = ["in"]\n[schedule]\ncron = "0 7 * * 1-5"\ntimezone = "Europe/Berlin"\n')
     result = CliRunner().invoke(group, ["schedule", str(config), "--print-cron"])
@@ -232,12 +228,8 @@ def test_print_cron_prints_a_crontab_line_and_systemd_units(tmp_path):
 
 
 def test_schedule_without_a_schedule_table_is_an_error(tmp_path):
-    import click
 
-    from briefer.cli_digest import register
-
-    group = click.Group()
-    register(group)
+    from briefer.cli.main import cli as group
     config = tmp_path / "digest.toml"
     config.write_text('name = "x"\n[sources]\npaths = ["in"]\n')
     result = CliRunner().invoke(group, ["schedule", str(config)])

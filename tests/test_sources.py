@@ -16,7 +16,8 @@ import pytest
 
 from briefer.errors import InputError
 from briefer.models import Article
-from briefer.sources import article_from_bytes, load_article, make_title
+from briefer.sources import load_article
+from briefer.sources.article import article_from_bytes, make_title
 
 DATA = Path(__file__).parent / "data" / "sources"
 ARTICLE_HTML = (DATA / "article.html").read_bytes()

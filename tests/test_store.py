@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from briefer.llm import ChatRequest, ChatResult
+from briefer.llm.base import ChatRequest, ChatResult
 from briefer.models import Usage
-from briefer.store import MIGRATIONS, CachingBackend, Store, cache_key, migrate
+from briefer.llm.cache import CachingBackend, cache_key
+from briefer.state.migrations import MIGRATIONS, migrate
+from briefer.state.store import Store
 from briefer.testing import FakeBackend
 
 REQUEST = ChatRequest(messages=({"role": "user", "content": "chunk text"},), schema={"type": "object"}, schema_name="x", max_tokens=32)

@@ -12,7 +12,7 @@ from conftest import ROOT
 SCRIPT = """
 import briefer, json
 from briefer.testing import FakeBackend, fact
-from briefer.render import render
+from briefer.output.formats import render
 from briefer.resources import resource_dir
 article = briefer.Article(text="The mayor opened the new bridge on Monday. Traffic was light.", title="Bridge", source="x")
 b = FakeBackend({"facts": [fact("The mayor opened the new bridge.", "The mayor opened the new bridge on Monday.")]})

@@ -1,0 +1,212 @@
+"""Ask the LLM for facts in one chunk, validate and ground them, re-ask on bad output.
+
+Two loops, kept apart: transient HTTP failures are retried inside the backend
+(:mod:`briefer.llm.openai`); here a *bounded re-ask* appends the concrete problems
+(invalid JSON or fields, quotes not found in the source) to a copy of the
+messages and asks again. Usage is summed over every call. A truncated answer
+(``finish_reason == "length"``) is never parsed: the budget is raised once,
+then the chunk is split in two.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..llm.base import Backend, ChatRequest, ChatResult
+from ..models import Article, Chunk, FactKind, GroundingCounts, Usage
+from ..text import NUMBER_WORD
+from .chunking import sentence_spans
+from .grounding import Grounded, ground_quote_parts
+from .prompts import Extraction, ProposedFact, extraction_schema, facts_wanted, load_prompts
+from .support import unsupported_terms
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    max_tokens: int = 1024
+    max_reasks: int = 2
+    max_facts: int = 8
+    temperature: float = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ExtractOptions:
+        return cls(**{f: getattr(settings, f) for f in ("max_tokens", "max_reasks", "max_facts", "temperature")})
+
+
+@dataclass
+class GroundedFact:
+    claim: str
+    kind: FactKind
+    entities: list[str]
+    grounded: list[Grounded]
+    chunk: int
+
+    @property
+    def first(self) -> int:
+        return min(g.span.start for g in self.grounded)
+
+
+@dataclass
+class ChunkOutcome:
+    facts: list[GroundedFact] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    counts: GroundingCounts = field(default_factory=GroundingCounts)
+    failure: str | None = None
+
+    def absorb(self, other: ChunkOutcome) -> None:
+        self.facts += other.facts
+        self.usage += other.usage
+        self.counts = add_counts(self.counts, other.counts)
+        self.failure = self.failure or other.failure
+
+
+def add_counts(a: GroundingCounts, b: GroundingCounts) -> GroundingCounts:
+    tiers = dict(a.quotes_by_tier)
+    for tier, n in b.quotes_by_tier.items():
+        tiers[tier] = tiers.get(tier, 0) + n
+    numbers = {k: getattr(a, k) + getattr(b, k) for k in ("proposed", "grounded", "dropped", "unsupported", "reasks", "quotes", "quotes_rejected", "merged")}
+    return GroundingCounts(quotes_by_tier=dict(sorted(tiers.items())), **numbers)
+
+
+MAX_TOKENS_CAP = 4096
+
+
+class Truncated(Exception):
+    def __init__(self, message: str, usage: Usage):
+        super().__init__(message)
+        self.usage = usage
+
+
+def extract_chunk(backend: Backend, article: Article, chunk: Chunk, options: ExtractOptions) -> ChunkOutcome:
+    """Facts of one chunk; a chunk whose answer stays truncated is split in two and retried."""
+    try:
+        return _extract(backend, article, chunk, options)
+    except Truncated as exc:
+        halves = _halves(article.text, chunk)
+        outcome = ChunkOutcome(usage=exc.usage)
+        if not halves:
+            outcome.failure = str(exc)
+            return outcome
+        for half in halves:
+            outcome.absorb(extract_chunk(backend, article, half, options))
+        return outcome
+
+
+def _halves(text: str, chunk: Chunk) -> list[Chunk]:
+    cuts = [s for s, _ in sentence_spans(chunk.text)][1:]
+    if not cuts:
+        return []
+    mid = chunk.start + cuts[len(cuts) // 2]
+    return [
+        Chunk(index=chunk.index, start=chunk.start, end=mid, text=text[chunk.start : mid]),
+        Chunk(index=chunk.index, start=mid, end=chunk.end, text=text[mid : chunk.end]),
+    ]
+
+
+def _extract(backend: Backend, article: Article, chunk: Chunk, options: ExtractOptions) -> ChunkOutcome:
+    prompts = load_prompts()
+    min_facts = facts_wanted(chunk, options.max_facts)
+    messages = prompts.messages(article, chunk, options.max_facts, min_facts)
+    schema = extraction_schema(options.max_facts, min_facts)
+    outcome = ChunkOutcome()
+    last_error = None
+    for attempt in range(options.max_reasks + 1):
+        result = _complete(backend, messages, schema, options, outcome)
+        problems, parsed = _check(result.content, article, chunk, outcome)
+        last_error = problems[0] if problems and not parsed else last_error
+        if not problems or attempt == options.max_reasks:
+            break
+        outcome.counts.reasks += 1
+        reask = prompts.reask(problems, only_failed=parsed)
+        messages = (*messages, {"role": "assistant", "content": result.content}, {"role": "user", "content": reask})
+        if parsed:  # only the failed facts are asked again: a short answer, not the whole list
+            schema = extraction_schema(min(len(problems), options.max_facts), 1)
+    if not outcome.facts and last_error and not outcome.counts.proposed:
+        outcome.failure = f"the LLM kept returning invalid output after {options.max_reasks} re-asks ({last_error})"
+    return outcome
+
+
+def _complete(backend: Backend, messages: tuple, schema: dict, options: ExtractOptions, outcome: ChunkOutcome) -> ChatResult:
+    budget = options.max_tokens
+    while True:
+        request = ChatRequest(messages=messages, schema=schema, schema_name="extraction", max_tokens=budget, temperature=options.temperature)
+        result = backend.chat(request)
+        outcome.usage += result.usage
+        if result.finish_reason != "length":
+            return result
+        if budget >= min(MAX_TOKENS_CAP, options.max_tokens * 2):
+            raise Truncated(f"the LLM's answer was cut off at {budget} tokens", outcome.usage)
+        budget = min(MAX_TOKENS_CAP, budget * 2)
+
+
+def _check(content: str, article: Article, chunk: Chunk, outcome: ChunkOutcome) -> tuple[list[str], bool]:
+    """Validate and ground one answer into ``outcome``; return the problems to re-ask about."""
+    try:
+        extraction = Extraction.model_validate_json(content)
+    except ValidationError as exc:
+        return [_validation_problem(exc)], False
+    problems = []
+    counts = outcome.counts
+    for proposed in extraction.facts:
+        counts.proposed += 1
+        grounded = _ground_all(article.text, proposed.quotes, (chunk.start, chunk.end), counts)
+        problem = _problem(proposed, grounded)
+        if problem:
+            counts.dropped += 1
+            counts.unsupported += bool(grounded)
+            problems.append(problem)
+            continue
+        counts.grounded += 1
+        entities = [e.strip() for e in proposed.entities if e.strip()]
+        kind = checked_kind(proposed.kind, proposed.claim)
+        outcome.facts.append(GroundedFact(proposed.claim.strip(), kind, entities, grounded, chunk.index))
+    return problems, True
+
+
+_DATE_WORDS = re.compile(
+    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|today|yesterday|tomorrow"
+    r"|week|month|year|spring|summer|autumn|fall|winter|century|decade)",
+    re.IGNORECASE,
+)
+
+
+def checked_kind(kind: FactKind, claim: str) -> FactKind:
+    """Small models label almost anything "number" or "date"; demote labels the claim cannot bear."""
+    if kind == FactKind.number and not (re.search(r"\d|\bper ?cent", claim, re.IGNORECASE) or NUMBER_WORD.search(claim.casefold())):
+        return FactKind.context
+    if kind == FactKind.date and not _DATE_WORDS.search(claim):
+        return FactKind.context
+    return kind
+
+
+def _problem(proposed: ProposedFact, grounded: list[Grounded]) -> str | None:
+    """Why this fact cannot be rendered, phrased as a re-ask instruction; None if it can."""
+    if not grounded:
+        quotes = "; ".join(f'"{q}"' for q in proposed.quotes)
+        return f'fact "{proposed.claim}": none of its quotes ({quotes}) is in the article; copy a quote exactly'
+    missing = unsupported_terms(proposed.claim, " ".join(g.span.text for g in grounded))
+    if missing:
+        return f'fact "{proposed.claim}": its quotes do not mention {", ".join(missing)}; quote the text that says so'
+    return None
+
+
+def _ground_all(text: str, quotes: list[str], region: tuple[int, int], counts: GroundingCounts) -> list[Grounded]:
+    found: list[Grounded] = []
+    for quote in quotes:
+        counts.quotes += 1
+        parts = ground_quote_parts(text, quote, region)
+        if not parts:
+            counts.quotes_rejected += 1
+        for g in parts:
+            counts.quotes_by_tier[g.match] = counts.quotes_by_tier.get(g.match, 0) + 1
+            found.append(g)
+    return found
+
+
+def _validation_problem(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "answer"
+    return f"the answer is not valid JSON for the schema: {where}: {first['msg']}"

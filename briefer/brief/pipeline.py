@@ -1,0 +1,68 @@
+"""One article in, one verified :class:`Brief` out: chunk, extract, ground, merge, number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .._version import __version__
+from ..errors import LLMError
+from ..llm.base import Backend
+from ..models import Article, Brief, BriefMeta, ChunkFailure, Citation, Fact
+from .chunking import chunk_text
+from .extract import ChunkOutcome, ExtractOptions, GroundedFact, extract_chunk
+from .merge import best_spans, merge_facts
+from .prompts import load_prompts
+
+
+def brief_article(
+    article: Article,
+    backend: Backend,
+    *,
+    max_chunk_tokens: int = 1024,
+    options: ExtractOptions | None = None,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> Brief:
+    """Run the pipeline over one article. Raises :class:`LLMError` if no chunk could be read."""
+    options = options or ExtractOptions()
+    chunks = [c for c in chunk_text(article.text, max_chunk_tokens) if c.text.strip()]
+    total = ChunkOutcome()
+    failures = []
+    for n, chunk in enumerate(chunks, 1):
+        outcome = extract_chunk(backend, article, chunk, options)
+        if outcome.failure:
+            failures.append(ChunkFailure(chunk=chunk.index, start=chunk.start, end=chunk.end, reason=outcome.failure))
+        total.absorb(outcome)
+        if on_chunk:
+            on_chunk(n, len(chunks))
+    if chunks and len(failures) == len(chunks):
+        raise LLMError(f"No brief: {failures[0].reason}.")
+    facts, folded = merge_facts(total.facts)
+    total.counts.merged = folded
+    meta = BriefMeta(
+        model=backend.model,
+        prompt_version=load_prompts().version,
+        structured_mode=backend.structured_mode,
+        briefer_version=__version__,
+        chunks=len(chunks),
+        usage=total.usage,
+        counts=total.counts,
+        failed_chunks=failures,
+    )
+    return number_citations(article, facts, meta)
+
+
+def number_citations(article: Article, facts: list[GroundedFact], meta: BriefMeta) -> Brief:
+    """Number the distinct spans in article order and point each fact at its numbers."""
+    spans = best_spans(g for f in facts for g in f.grounded)
+    ids = {(g.span.start, g.span.end): i for i, g in enumerate(spans, 1)}
+    citations = [Citation(id=i, span=g.span, match=g.match, score=g.score) for i, g in enumerate(spans, 1)]
+    rendered = [
+        Fact(
+            claim=f.claim,
+            kind=f.kind,
+            entities=f.entities,
+            citations=sorted({ids[(g.span.start, g.span.end)] for g in f.grounded}),
+        )
+        for f in facts
+    ]
+    return Brief(article=article, facts=rendered, citations=citations, meta=meta)

@@ -1,0 +1,110 @@
+"""What briefer asks the model: the prompts (with their version) and the response schema.
+
+Prompts live in ``prompts/`` at the top of the repository (inside the wheel
+when installed); their version is the name plus a hash of their text, so any
+edit changes every cache key and recorded request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from pydantic import Field
+
+from ..models import Article, Chunk, FactKind, Strict
+from ..resources import resource_dir
+from .chunking import sentence_spans
+
+PROMPT_NAME = "extract-v1"
+
+
+class ProposedFact(Strict):
+    # Quotes come first: a small model copies the text, then says what it shows.
+    quotes: list[str] = Field(min_length=1, max_length=2)
+    claim: str = Field(min_length=1, max_length=500)
+    kind: FactKind
+    entities: list[str] = Field(max_length=4)
+
+
+class Extraction(Strict):
+    facts: list[ProposedFact]
+
+
+def extraction_schema(max_facts: int, min_facts: int = 0) -> dict[str, Any]:
+    """The response schema: refs inlined, every property required, no extra keys, bounded lists.
+
+    ``minItems`` matters with small models, which otherwise stop after one or two facts.
+    """
+    schema = _inline_refs(Extraction.model_json_schema())
+    schema["properties"]["facts"]["maxItems"] = max_facts
+    if min_facts:
+        schema["properties"]["facts"]["minItems"] = min_facts
+    return _strip_titles(schema)
+
+
+def facts_wanted(chunk: Chunk, max_facts: int) -> int:
+    """A floor on facts per chunk: about one per three sentences, at most four."""
+    sentences = sum(1 for s, e in sentence_spans(chunk.text) if chunk.text[s:e].strip())
+    return max(1, min(4, max_facts, -(-sentences // 3)))
+
+
+def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(defs[node["$ref"].rsplit("/", 1)[-1]])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
+def _strip_titles(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_titles(v) for k, v in node.items() if k != "title"}
+    if isinstance(node, list):
+        return [_strip_titles(v) for v in node]
+    return node
+
+
+@dataclass(frozen=True)
+class Prompts:
+    env: Environment
+    version: str
+
+    example: dict[str, Any]
+
+    def messages(self, article: Article, chunk: Chunk, max_facts: int, min_facts: int) -> tuple[dict[str, str], ...]:
+        """System rules, one worked example as a chat turn, then the chunk."""
+        system = self.env.get_template("extract.system.j2").render(max_facts=max_facts, min_facts=min_facts)
+        user = self.env.get_template("extract.user.j2").render(title=article.title, chunk=chunk.text)
+        return (
+            {"role": "system", "content": system.strip()},
+            {"role": "user", "content": self.example["article"]},
+            {"role": "assistant", "content": json.dumps(self.example["answer"], ensure_ascii=False)},
+            {"role": "user", "content": user.strip()},
+        )
+
+    def reask(self, problems: list[str], only_failed: bool) -> str:
+        return self.env.get_template("reask.j2").render(problems=problems, only_failed=only_failed).strip()
+
+
+@lru_cache(maxsize=1)
+def load_prompts() -> Prompts:
+    """Prompts from ``prompts/``; the version is the name plus a hash of their text."""
+    directory = resource_dir("prompts")
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.iterdir() if p.suffix in (".j2", ".json")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    env = Environment(loader=FileSystemLoader(directory), undefined=StrictUndefined, keep_trailing_newline=True)
+    example = json.loads((directory / "extract.example.json").read_text(encoding="utf-8"))
+    return Prompts(env=env, version=f"{PROMPT_NAME}+{digest.hexdigest()[:8]}", example=example)

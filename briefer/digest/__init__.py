@@ -1,0 +1,1 @@
+"""Daily digests: config, article identity, the run, story assembly, clustering, schedules."""

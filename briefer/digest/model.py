@@ -1,0 +1,70 @@
+"""A digest as data: its articles, stories, merged facts and digest-wide citations.
+
+The :class:`Digest` validator pins the invariants: every citation's quote is
+its article's exact text, and every fact cites at least one citation.
+"""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from ..models import Brief, FactKind, MatchTier, NotCovered, Span, Strict
+from ..sources.config import invalid
+
+__all__ = ["Digest", "DigestArticle", "DigestCitation", "DigestFact", "NotCovered", "Story"]
+
+
+class DigestArticle(Strict):
+    label: str
+    title: str
+    addresses: list[str]  # where it was read; several when exact copies were found
+    origin: str  # the configured source it came from
+    brief: Brief
+
+
+class DigestCitation(Strict):
+    id: int
+    article: str
+    span: Span
+    match: MatchTier
+
+
+class DigestFact(Strict):
+    claim: str
+    kind: FactKind
+    citations: list[int]
+    articles: list[str]
+    corroborated: bool
+
+
+class Story(Strict):
+    title: str
+    articles: list[str]
+    facts: list[DigestFact]
+
+
+class Digest(Strict):
+    name: str
+    date: str
+    stories: list[Story]
+    articles: list[DigestArticle]
+    citations: list[DigestCitation]
+    not_covered: list[NotCovered] = []
+    left_out: dict[str, int] = {}
+
+    @model_validator(mode="after")
+    def _resolves(self) -> Digest:
+        """Every marker is a citation whose quote is its article's exact text."""
+        texts = {a.label: a.brief.article.text for a in self.articles}
+        for c in self.citations:
+            if texts[c.article][c.span.start : c.span.end] != c.span.text:
+                raise invalid(f"citation {c.id} does not match article {c.article}")
+        ids = {c.id for c in self.citations}
+        for story in self.stories:
+            for f in story.facts:
+                if not f.citations or not set(f.citations) <= ids:
+                    raise invalid(f"fact {f.claim!r} has no valid citation")
+        return self
+
+    def citation(self, cid: int) -> DigestCitation:
+        return next(c for c in self.citations if c.id == cid)

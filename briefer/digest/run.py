@@ -1,0 +1,207 @@
+"""A daily digest run: many sources in, one cited Markdown (and JSON) file per day out.
+
+A run goes one way:
+
+1. :func:`briefer.sources.collect.collect` loads every article the config
+   names (files, URLs, feed entries), keeps those inside the time window that
+   pass the keyword filters, and lists each source that failed.
+2. Copies collapse (:mod:`briefer.digest.identity`).
+3. Each article is briefed by the usual pipeline on a thread pool, unless a
+   brief for the same text, title and extraction settings is already stored.
+   Every brief is stored the moment it is done, so an interrupted run resumes
+   where it stopped; behind that, the LLM response cache makes a repeat run
+   of the same day call no LLM at all. One article failing becomes a line in
+   the digest's "Not covered" section, never a failed digest.
+4. :mod:`briefer.digest.assemble` groups reports into stories, merges facts
+   across reports and numbers the citations digest-wide.
+
+Nothing run-specific (times, call counts) is rendered, so the same inputs give
+byte-identical files. Runs and articles seen are recorded in the SQLite state
+(:mod:`briefer.state.store`), one connection per run shared with the response
+cache; a per-config lock keeps two runs of one config apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import ContextManager, Protocol
+
+from ..brief.pipeline import brief_article
+from ..config import Settings
+from ..errors import BrieferError
+from ..llm.base import Backend
+from ..models import Brief, NotCovered
+from ..output.files import write_atomic
+from ..runtime import Runtime
+from ..sources.collect import collect
+from ..state.store import Store
+from .assemble import assemble_digest, render_digest
+from .config import DigestConfig
+from .identity import Unique, unique_articles
+from .lock import config_lock
+from .model import Digest
+
+log = logging.getLogger("briefer.digest")
+
+# (store, *, lazy) -> the run's backend; Runtime.backend unless a test supplies one.
+BackendOpener = Callable[..., ContextManager[Backend]]
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self, label: str, outcome: str) -> None: ...
+    def finish(self) -> None: ...
+
+
+class LogProgress:
+    """Plain log lines: what cron mails and journald keep."""
+
+    def __init__(self) -> None:
+        self.total, self.done = 0, 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        log.info("briefing %d articles", total)
+
+    def advance(self, label: str, outcome: str) -> None:
+        self.done += 1
+        log.info("[%d/%d] %s: %s", self.done, self.total, outcome, label)
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass
+class RunResult:
+    digest: Digest
+    markdown_path: Path
+    json_path: Path
+    status: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Run:
+    """What one run carries from step to step."""
+
+    config: DigestConfig
+    runtime: Runtime
+    store: Store
+    open_backend: BackendOpener
+    progress: Progress
+
+
+def run_digest(
+    config: DigestConfig,
+    runtime: Runtime | Settings,
+    *,
+    now: datetime | None = None,
+    open_backend: BackendOpener | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Collect, brief, cluster, render and write today's digest of ``config``.
+
+    Raises :class:`BrieferError` only for problems of the whole run (a held
+    lock, a bad template, an unwritable output folder); a bad source or
+    article is reported inside the digest.
+    """
+    if isinstance(runtime, Settings):
+        runtime = Runtime.resolve(runtime, concurrency=config.concurrency)
+    now = now or datetime.now(timezone.utc)
+    day = now.astimezone(config.zone()).date().isoformat()
+    with config_lock(config.key, runtime.settings), runtime.open_store() as store:
+        run = _Run(config, runtime, store, open_backend or runtime.backend, progress or LogProgress())
+        run_id = store.start_run(config.key, day)
+        try:
+            result = _collect_and_write(run, now, day)
+        except KeyboardInterrupt:
+            store.finish_run(run_id, "interrupted", {})
+            raise
+        except BaseException:
+            store.finish_run(run_id, "failed", {})
+            raise
+        store.finish_run(run_id, result.status, result.counts)
+    return result
+
+
+def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
+    config = run.config
+    collection = collect(config.sources, config.base, config.filters(now))
+    articles = unique_articles(collection.items, run.runtime)
+    new = sum(run.store.see_article(u.item.key, u.hash, u.item.article.title)[1] for u in articles)
+    problems, counts = brief_all(articles, run)
+    digest = assemble_digest(config.name, day, [u for u in articles if u.brief], collection, problems)
+    md_path, json_path = write_digest(digest, config)
+    counts.update(articles=len(articles), new=new, failed=len(problems), stories=len(digest.stories))
+    status = "partial" if digest.not_covered else "ok"
+    log.info("digest %s: %d stories from %d articles (%s)", md_path, len(digest.stories), len(articles), status)
+    return RunResult(digest, md_path, json_path, status, counts)
+
+
+def brief_all(articles: list[Unique], run: _Run) -> tuple[list[NotCovered], dict[str, int]]:
+    """Fill ``u.brief`` for every article: from the store, else from the LLM; failures become problems."""
+    run.progress.start(len(articles))
+    todo = []
+    for u in articles:
+        stored = run.store.get_brief(u.brief_key)
+        if stored is None:
+            todo.append(u)
+            continue
+        u.brief = Brief.model_validate_json(stored).model_copy(update={"article": u.item.article})
+        run.progress.advance(u.address, "already briefed")
+    problems, calls = [], 0
+    if todo:
+        # Not lazy: the local server must be started by this thread, which outlives the workers.
+        with run.open_backend(run.store, lazy=False) as backend:
+            problems = _extract_all(todo, backend, run)
+            calls = backend.calls
+    run.progress.finish()
+    return problems, {"briefed": len(todo) - len(problems), "reused": len(articles) - len(todo), "llm_calls": calls}
+
+
+def _extract_all(todo: list[Unique], backend: Backend, run: _Run) -> list[NotCovered]:
+    """Brief ``todo`` on a thread pool; results are kept in input order, whatever order they finish in."""
+    outcomes: dict[int, NotCovered | None] = {}
+    with ThreadPoolExecutor(max_workers=run.runtime.concurrency, thread_name_prefix="briefer-digest") as pool:
+        futures: dict[Future, int] = {pool.submit(_extract_one, u, backend, run): n for n, u in enumerate(todo)}
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    n = futures[future]
+                    outcomes[n] = future.result()
+                    run.progress.advance(todo[n].address, "failed" if outcomes[n] else "briefed")
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return [p for n, p in sorted(outcomes.items()) if p]
+
+
+def _extract_one(u: Unique, backend: Backend, run: _Run) -> NotCovered | None:
+    """Brief one article and store the brief at once; any failure becomes the article's problem."""
+    rt = run.runtime
+    try:
+        u.brief = brief_article(u.item.article, backend, max_chunk_tokens=rt.chunk_tokens, options=rt.options)
+    except Exception as exc:  # noqa: BLE001 -- one article never sinks the digest
+        reason = str(exc) if isinstance(exc, BrieferError) else f"internal error: {type(exc).__name__}: {exc}"
+        return NotCovered(source=u.address, reason=reason)
+    run.store.put_brief(u.brief_key, u.hash, u.brief.meta.model, u.brief.model_dump_json())
+    return None
+
+
+def write_digest(digest: Digest, config: DigestConfig) -> tuple[Path, Path]:
+    """``OUTDIR/DAY.json`` then ``OUTDIR/DAY.md``, each written atomically."""
+    md_path = config.output_dir / f"{digest.date}.md"
+    json_path = md_path.with_suffix(".json")
+    markdown = render_digest(digest, config.template)
+    write_atomic(json_path, digest.model_dump_json(indent=2) + "\n")
+    write_atomic(md_path, markdown)
+    return md_path, json_path
+
+

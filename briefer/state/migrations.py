@@ -1,0 +1,87 @@
+"""The schema of briefer's SQLite state, as named steps applied once each.
+
+A step is a plain function; :func:`migrate` runs the steps not yet recorded
+in the ``migrations`` table, each inside a transaction, and records its
+name. A new step is appended to ``MIGRATIONS``; steps are never edited.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def _create_llm_cache(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE llm_cache (
+            key TEXT PRIMARY KEY,
+            model TEXT NOT NULL,
+            content TEXT NOT NULL,
+            finish_reason TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            created TEXT NOT NULL DEFAULT (datetime('now'))
+        )"""
+    )
+
+
+def _create_digest_state(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE articles (
+            url TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            first_seen TEXT NOT NULL,
+            PRIMARY KEY (url, content_hash)
+        )"""
+    )
+    db.execute("CREATE INDEX articles_by_hash ON articles (content_hash)")
+    db.execute(
+        """CREATE TABLE briefs (
+            brief_key TEXT PRIMARY KEY,
+            content_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            brief TEXT NOT NULL,
+            created TEXT NOT NULL DEFAULT (datetime('now'))
+        )"""
+    )
+
+
+def _create_digest_runs(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE digest_runs (
+            id INTEGER PRIMARY KEY,
+            config TEXT NOT NULL,
+            day TEXT NOT NULL,
+            started TEXT NOT NULL,
+            finished TEXT,
+            status TEXT NOT NULL,
+            articles INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            briefed INTEGER NOT NULL DEFAULT 0,
+            reused INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            stories INTEGER NOT NULL DEFAULT 0,
+            llm_calls INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE TABLE schedules (config TEXT PRIMARY KEY, last_slot TEXT NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_llm_cache, _create_digest_state, _create_digest_runs]
+RUN_COUNTS = ("articles", "new", "briefed", "reused", "failed", "stories", "llm_calls")
+
+
+def migrate(db: sqlite3.Connection, migrations: list[Callable[[sqlite3.Connection], None]] | None = None) -> list[str]:
+    """Apply the steps not yet recorded; return the names applied now."""
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL DEFAULT (datetime('now')))")
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    applied = []
+    for step in migrations if migrations is not None else MIGRATIONS:
+        if step.__name__ in done:
+            continue
+        with db:
+            step(db)
+            db.execute("INSERT INTO migrations (name) VALUES (?)", (step.__name__,))
+        applied.append(step.__name__)
+    return applied

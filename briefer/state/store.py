@@ -1,0 +1,152 @@
+"""briefer's state: one SQLite file in the user data directory.
+
+Storage design
+--------------
+- ``migrations``: the names of the schema steps applied, in order. Steps are
+  plain functions in ``MIGRATIONS``; a step runs once, inside a transaction,
+  and is recorded by name, so old databases upgrade in place and a new step is
+  simply appended to the list.
+- ``llm_cache``: one row per LLM request ever answered, keyed by the sha256 of
+  the model, the structured-output mode and the full request (messages, which
+  hold the prompt version and the chunk text; schema; token budget;
+  temperature). A hit returns the stored content, finish reason and usage, so
+  a re-run makes no call and renders byte-identical output (usage included).
+- ``articles`` (digest state): every article a digest has seen, one row per
+  ``(url, content_hash)``. ``url`` is the canonical URL (or ``file:`` URI of a
+  local file); ``content_hash`` is the sha256 of the text with whitespace
+  folded and case ignored (what makes two copies exact duplicates);
+  ``first_seen`` is UTC ISO time, never updated.
+- ``briefs``: the verified :class:`~briefer.models.Brief` of an article as
+  JSON, keyed by ``brief_key``: the sha256 of the article's exact text and
+  title plus everything that shapes extraction (model settings, prompt
+  version, options). An article already briefed is never extracted again.
+- ``digest_runs``: one row per digest run of a config (``config`` is the
+  config file's resolved path): ``day`` (the digest's date), ``started`` and
+  ``finished`` (UTC ISO), ``status`` (``running``, ``ok``, ``partial`` when
+  some sources failed, ``failed``, ``interrupted`` for a run that died), and
+  counts (articles, new, briefed now, reused, failed, stories, LLM calls).
+- ``schedules``: per config, the last cron slot served (UTC ISO), so a
+  restarted scheduler catches up a missed run once.
+
+The database is opened in WAL mode so a digest's worker threads and a reader
+can share it; every write is its own short transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .migrations import RUN_COUNTS, migrate
+
+
+class Store:
+    """A thread-safe handle on the SQLite file."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self.lock = threading.RLock()
+        if str(path) != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        with self.lock:
+            migrate(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def cache_get(self, key: str) -> tuple[str, str, int, int] | None:
+        """``(content, finish_reason, prompt_tokens, completion_tokens)`` of a cached answer."""
+        with self.lock:
+            return self.db.execute(
+                "SELECT content, finish_reason, prompt_tokens, completion_tokens FROM llm_cache WHERE key = ?", (key,)
+            ).fetchone()
+
+    def cache_put(self, key: str, model: str, content: str, finish_reason: str, prompt_tokens: int, completion_tokens: int) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT OR REPLACE INTO llm_cache (key, model, content, finish_reason, prompt_tokens, completion_tokens)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (key, model, content, finish_reason, prompt_tokens, completion_tokens),
+            )
+
+    # --- digest state -------------------------------------------------------
+
+    def see_article(self, url: str, content_hash: str, title: str = "") -> tuple[str, bool]:
+        """Record an article; return when it was first seen and whether that is now."""
+        now = utc_now()
+        with self.lock:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO articles (url, content_hash, title, first_seen) VALUES (?, ?, ?, ?)",
+                (url, content_hash, title, now),
+            )
+            row = self.db.execute(
+                "SELECT MIN(first_seen) FROM articles WHERE url = ? OR content_hash = ?", (url, content_hash)
+            ).fetchone()
+        return row[0], cursor.rowcount == 1 and row[0] == now
+
+    def get_brief(self, brief_key: str) -> str | None:
+        with self.lock:
+            row = self.db.execute("SELECT brief FROM briefs WHERE brief_key = ?", (brief_key,)).fetchone()
+        return row[0] if row else None
+
+    def put_brief(self, brief_key: str, content_hash: str, model: str, brief_json: str) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT OR REPLACE INTO briefs (brief_key, content_hash, model, brief) VALUES (?, ?, ?, ?)",
+                (brief_key, content_hash, model, brief_json),
+            )
+
+    def start_run(self, config: str, day: str) -> int:
+        """Open a run row; rows of this config left ``running`` by a dead process become ``interrupted``."""
+        with self.lock:
+            self.db.execute(
+                "UPDATE digest_runs SET status = 'interrupted' WHERE config = ? AND status = 'running'", (config,)
+            )
+            cursor = self.db.execute(
+                "INSERT INTO digest_runs (config, day, started, status) VALUES (?, ?, ?, 'running')",
+                (config, day, utc_now()),
+            )
+        return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, int]) -> None:
+        names = [k for k in RUN_COUNTS if k in counts]
+        assignments = "".join(f", {k} = ?" for k in names)
+        with self.lock:
+            self.db.execute(
+                f"UPDATE digest_runs SET status = ?, finished = ?{assignments} WHERE id = ?",
+                (status, utc_now(), *(counts[k] for k in names), run_id),
+            )
+
+    def runs(self, config: str) -> list[dict]:
+        with self.lock:
+            cursor = self.db.execute("SELECT * FROM digest_runs WHERE config = ? ORDER BY id", (config,))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def last_slot(self, config: str) -> datetime | None:
+        with self.lock:
+            row = self.db.execute("SELECT last_slot FROM schedules WHERE config = ?", (config,)).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def set_last_slot(self, config: str, slot: datetime) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT OR REPLACE INTO schedules (config, last_slot) VALUES (?, ?)",
+                (config, slot.astimezone(timezone.utc).isoformat()),
+            )
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")

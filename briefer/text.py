@@ -1,0 +1,117 @@
+"""The text heuristics briefer shares, with one set of constants.
+
+Grounding, claim support, fact merging, story clustering and the kind check
+all ask the same small questions of English text: which words carry content,
+which are numbers or number words, which are names, and whether two forms are
+one word. They are answered here and nowhere else.
+
+- :func:`normalize` folds case, whitespace runs and quote/dash variants;
+  :class:`NormalizedText` keeps, for every folded character, the index of the
+  original one, so a match in folded text maps back to exact offsets.
+- Two word-form helpers with different jobs: :func:`match_prefix` is the
+  prefix that finds inflected forms in running text ("Russian" ~ "Russia");
+  :func:`stem` strips a plural or verb suffix so two word *sets* compare.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u0060\u00b4", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+        "\u2026": "...",
+    }
+)
+
+# Function words: never content, never a name.
+STOP_WORDS = frozenset(
+    "a an the this that these those it its he she they his her their we our i you in on at of to for by with from"
+    " and or but as if when while after before since during about over under will would could should may might"
+    " must can has have had is are was were be been being not no also there here what who which why how".split()
+)
+# Words every news report uses; they say nothing about which story it is.
+NEWS_FILLER = frozenset(
+    """about above again against all am any because before below between both did do does doing down each few
+    further having hers herself him himself into itself just me more most my nor now off once only other ours out
+    own said same says so some such than theirs them then through too until up very where whom your yours mr mrs
+    ms one two new last first year years week day told according still shall like""".split()
+)
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen"
+    " eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion"
+    " trillion dozen half quarter twice double triple"
+).split()
+NUMBER_WORD = re.compile(r"\b(?:" + "|".join(NUMBER_WORDS) + r")\b")
+NUMBER_WORD_VALUES = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+        " seventeen eighteen nineteen twenty".split()
+    )
+}
+NUMBER_WORD_VALUES.update(thirty="30", forty="40", fifty="50", sixty="60", seventy="70", eighty="80", ninety="90")
+NAME = re.compile(r"\b[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*")
+CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def fold(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch.translate(_FOLD)).casefold()
+
+
+class NormalizedText:
+    """A folded copy of a text plus the original index of each folded character."""
+
+    def __init__(self, text: str):
+        chars: list[str] = []
+        index: list[int] = []
+        in_space = False
+        for i, ch in enumerate(text):
+            if ch.isspace():
+                if not in_space and chars:
+                    chars.append(" ")
+                    index.append(i)
+                in_space = True
+                continue
+            in_space = False
+            for out in fold(ch):
+                chars.append(out)
+                index.append(i)
+        self.text = "".join(chars)
+        self.index = index
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``[start, end)`` covering folded ``[start, end)``."""
+        return self.index[start], self.index[end - 1] + 1
+
+
+def normalize(text: str) -> str:
+    return NormalizedText(text).text.strip()
+
+
+def match_prefix(word: str) -> str:
+    """The prefix that finds a word's inflected forms in running text ("Russian" ~ "Russia")."""
+    return word[: max(4, len(word) - 3)]
+
+
+def stem(word: str) -> str:
+    """A lower-cased word without a plural or verb suffix, for comparing word sets."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Normalized words of 3+ letters that are not function words."""
+    return [w for w in CONTENT_WORD.findall(normalize(text)) if w not in STOP_WORDS]
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers written with digits, as written (so "40" never equals "50")."""
+    return set(re.findall(r"\d[\d,.]*", text))
