@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rapidfuzz import fuzz
+
 _FOLD = str.maketrans(
     {
         **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u0060\u00b4", "'"),
@@ -115,3 +117,20 @@ def content_words(text: str) -> list[str]:
 def numbers(text: str) -> set[str]:
     """Numbers written with digits, as written (so "40" never equals "50")."""
     return set(re.findall(r"\d[\d,.]*", text))
+
+
+# Two claims state the same fact when they are near-identical sentences, or
+# similar sentences whose evidence agrees (overlapping spans in one article,
+# similar quotes across reports). One pair of thresholds for both uses.
+SAME_CLAIM = 80.0  # token-sort ratio of the normalized claims
+SIMILAR_CLAIM = 65.0  # token-set ratio, when the evidence agrees
+
+
+def same_claim(a: str, b: str, *, same_evidence: bool) -> bool:
+    """Do claims ``a`` and ``b`` state one fact? Claims with different numbers never do ("40" is not "50")."""
+    if numbers(a) != numbers(b):
+        return False
+    a, b = normalize(a), normalize(b)
+    if fuzz.token_sort_ratio(a, b) >= SAME_CLAIM:
+        return True
+    return same_evidence and fuzz.token_set_ratio(a, b) >= SIMILAR_CLAIM

@@ -9,15 +9,11 @@ first in the article, and the union of entities and spans.
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz
-
 from ..groups import connected_groups
-from ..text import normalize
+from ..text import same_claim
 from .extract import GroundedFact
 from .grounding import Grounded
 
-SAME_CLAIM = 90.0
-SIMILAR_CLAIM = 60.0
 SPAN_OVERLAP = 0.5
 _TIER_RANK = {"exact": 0, "normalized": 1, "fuzzy": 2}
 
@@ -34,10 +30,7 @@ def spans_overlap(a: GroundedFact, b: GroundedFact) -> bool:
 
 
 def same_fact(a: GroundedFact, b: GroundedFact) -> bool:
-    claim_a, claim_b = normalize(a.claim), normalize(b.claim)
-    if fuzz.token_sort_ratio(claim_a, claim_b) >= SAME_CLAIM:
-        return True
-    return spans_overlap(a, b) and fuzz.token_set_ratio(claim_a, claim_b) >= SIMILAR_CLAIM
+    return same_claim(a.claim, b.claim, same_evidence=spans_overlap(a, b))
 
 
 def merge_facts(facts: list[GroundedFact]) -> tuple[list[GroundedFact], int]:

@@ -39,7 +39,7 @@ from rapidfuzz import fuzz
 
 from ..groups import connected_groups
 from ..models import Brief, Fact, FactKind
-from ..text import NEWS_FILLER, STOP_WORDS, normalize, numbers, stem
+from ..text import NEWS_FILLER, STOP_WORDS, normalize, same_claim, stem
 
 if TYPE_CHECKING:
     from datasketch import MinHash
@@ -89,9 +89,7 @@ def clusters(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[li
 
 # --- one story's facts, merged across its articles --------------------------------
 
-SAME_CLAIM = 80.0
-SIMILAR_CLAIM = 70.0
-SIMILAR_QUOTES = 60.0
+SIMILAR_QUOTES = 60.0  # token-set ratio of two facts' quotes: the evidence agrees
 
 
 @dataclass
@@ -108,19 +106,10 @@ class StoryFact:
 
 
 def same_report(a: Fact, brief_a: Brief, b: Fact, brief_b: Brief) -> bool:
-    """Two articles state the same fact: near-identical claims, or similar claims over similar quotes.
-
-    Claims that mention different numbers never match: "40 barges" does not
-    corroborate "50 barges".
-    """
-    if numbers(a.claim) != numbers(b.claim):
-        return False
-    claim_a, claim_b = normalize(a.claim), normalize(b.claim)
-    if fuzz.token_sort_ratio(claim_a, claim_b) >= SAME_CLAIM:
-        return True
+    """Two articles state the same fact: near-identical claims, or similar claims over similar quotes."""
     quotes_a = normalize(" ".join(brief_a.citation(i).span.text for i in a.citations))
     quotes_b = normalize(" ".join(brief_b.citation(i).span.text for i in b.citations))
-    return fuzz.token_set_ratio(claim_a, claim_b) >= SIMILAR_CLAIM and fuzz.token_set_ratio(quotes_a, quotes_b) >= SIMILAR_QUOTES
+    return same_claim(a.claim, b.claim, same_evidence=fuzz.token_set_ratio(quotes_a, quotes_b) >= SIMILAR_QUOTES)
 
 
 def story_facts(briefs: Sequence[Brief]) -> list[StoryFact]:
@@ -129,20 +118,15 @@ def story_facts(briefs: Sequence[Brief]) -> list[StoryFact]:
     Facts stated by more reports come first; ties keep article order, then order within the article.
     """
     flat = [(n, f) for n, brief in enumerate(briefs) for f in brief.facts]
-    groups: dict[int, list[int]] = {i: [i] for i in range(len(flat))}
-    owner = list(range(len(flat)))
-    for i, (na, fa) in enumerate(flat):
-        for j in range(i + 1, len(flat)):
-            nb, fb = flat[j]
-            gi, gj = owner[i], owner[j]
-            if gi == gj or {flat[k][0] for k in groups[gi]} & {flat[k][0] for k in groups[gj]}:
-                continue
-            if same_report(fa, briefs[na], fb, briefs[nb]):
-                for k in groups.pop(gj):
-                    owner[k] = gi
-                    groups[gi].append(k)
-    ordered = sorted(groups.values(), key=lambda g: (-len({flat[k][0] for k in g}), min(g)))
-    return [_story_fact([flat[k] for k in sorted(g)]) for g in ordered]
+    pairs = ((i, j) for i in range(len(flat)) for j in range(i + 1, len(flat)))
+    groups = connected_groups(
+        len(flat),
+        pairs,
+        lambda i, j: same_report(flat[i][1], briefs[flat[i][0]], flat[j][1], briefs[flat[j][0]]),
+        can_join=lambda a, b: not {flat[k][0] for k in a} & {flat[k][0] for k in b},
+    )
+    ordered = sorted(groups, key=lambda g: (-len({flat[k][0] for k in g}), min(g)))
+    return [_story_fact([flat[k] for k in g]) for g in ordered]
 
 
 def _story_fact(members: list[tuple[int, Fact]]) -> StoryFact:
