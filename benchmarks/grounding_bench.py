@@ -1,6 +1,6 @@
 """Grounding speed per tier on a long synthetic article (medians of repeated runs).
 
-    .venv/bin/python benchmarks/grounding_bench.py
+.venv/bin/python benchmarks/grounding_bench.py
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ WORDS = "port trade minister said on Monday that the council would review grain 
 
 
 def article(sentences: int) -> str:
-    return "\n".join(" ".join(random.choice(WORDS) for _ in range(18)).capitalize() + "." for _ in range(sentences))
+    return "\n".join(
+        " ".join(random.choice(WORDS) for _ in range(18)).capitalize() + "." for _ in range(sentences)
+    )
 
 
 def timed(text: str, quote: str, region, cold: bool, repeats: int = 15) -> tuple[float, str]:
@@ -48,7 +50,9 @@ def main() -> None:
         for name, quote in cases.items():
             cold, tier = timed(text, quote, region, cold=True)
             warm, _ = timed(text, quote, region, cold=False)
-            print(f"chars={len(text):>6} case={name:<10} tier={tier:<10} cold={cold:8.3f} ms warm={warm:8.3f} ms ratio={cold / warm:6.1f}")
+            print(
+                f"chars={len(text):>6} case={name:<10} tier={tier:<10} cold={cold:8.3f} ms warm={warm:8.3f} ms ratio={cold / warm:6.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,9 @@ def run(backend, article, chunk_tokens: int, reasks: int, repeats: int) -> None:
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        brief = brief_article(article, backend, max_chunk_tokens=chunk_tokens, options=ExtractOptions(max_reasks=reasks))
+        brief = brief_article(
+            article, backend, max_chunk_tokens=chunk_tokens, options=ExtractOptions(max_reasks=reasks)
+        )
         seconds.append(time.perf_counter() - start)
     c, u = brief.meta.counts, brief.meta.usage
     print(

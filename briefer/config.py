@@ -32,7 +32,9 @@ class Settings(Strict):
     base_url: str | None = None
     api_key: SecretStr | None = None
     structured_mode: Literal["auto", "json_schema", "json_object"] | None = None
-    max_chunk_tokens: int | None = Field(None, ge=64, le=32000)  # None: by backend, see runtime.chunk_tokens()
+    max_chunk_tokens: int | None = Field(
+        None, ge=64, le=32000
+    )  # None: by backend, see runtime.chunk_tokens()
     max_tokens: int = Field(1024, ge=64, le=32000)
     max_reasks: int = Field(2, ge=0, le=5)
     max_facts: int = Field(8, ge=1, le=50)

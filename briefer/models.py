@@ -6,14 +6,27 @@ article exactly as read (CRLF kept; a UTF-8 BOM is removed and recorded).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def check_citations(citations: Sequence[Any], text_of: Callable[[Any], str], facts: Iterable[Any]) -> None:
+    """DESIGN.md invariants 1 and 2, for briefs and digests alike: every citation's span is the
+    exact text of its article (``text_of(citation)``), and every fact cites at least one citation."""
+    ids = {c.id for c in citations}
+    for c in citations:
+        if text_of(c)[c.span.start : c.span.end] != c.span.text:
+            raise ValueError(f"citation {c.id} does not match its article's text")
+    for f in facts:
+        if not f.citations or not set(f.citations) <= ids:
+            raise ValueError(f"fact {f.claim!r} has no valid citation")
 
 
 class Article(Strict):
@@ -136,14 +149,7 @@ class Brief(Strict):
 
     @model_validator(mode="after")
     def _verified(self) -> Brief:
-        """Invariants 1 and 2: every span is the article's text, every fact is cited."""
-        ids = {c.id for c in self.citations}
-        for c in self.citations:
-            if self.article.text[c.span.start : c.span.end] != c.span.text:
-                raise ValueError(f"citation {c.id} does not match the article text")
-        for f in self.facts:
-            if not f.citations or not set(f.citations) <= ids:
-                raise ValueError(f"fact {f.claim!r} has no valid citation")
+        check_citations(self.citations, lambda c: self.article.text, self.facts)
         return self
 
     def citation(self, cid: int) -> Citation:

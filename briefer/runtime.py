@@ -29,7 +29,16 @@ from .state.store import Store
 CHUNK_TOKENS = {BackendKind.local: 300, BackendKind.remote: 1500}
 # One worker for the embedded model, which already uses every core; four for a remote API.
 CONCURRENCY = {BackendKind.local: 1, BackendKind.remote: 4}
-_FINGERPRINT_FIELDS = ("model", "base_url", "model_path", "structured_mode", "max_tokens", "max_reasks", "max_facts", "temperature")
+_FINGERPRINT_FIELDS = (
+    "model",
+    "base_url",
+    "model_path",
+    "structured_mode",
+    "max_tokens",
+    "max_reasks",
+    "max_facts",
+    "temperature",
+)
 
 
 @dataclass(frozen=True)

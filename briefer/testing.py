@@ -41,11 +41,16 @@ class FakeBackend:
         if isinstance(answer, ChatResult):
             return answer
         content = answer if isinstance(answer, str) else json.dumps(answer)
-        usage = Usage(prompt_tokens=sum(len(m["content"]) for m in request.messages) // 4, completion_tokens=len(content) // 4)
+        usage = Usage(
+            prompt_tokens=sum(len(m["content"]) for m in request.messages) // 4,
+            completion_tokens=len(content) // 4,
+        )
         return ChatResult(content=content, finish_reason="stop", usage=usage)
 
 
-def fact(claim: str, quote: str | list[str], kind: str = "event", entities: list[str] | None = None) -> dict[str, Any]:
+def fact(
+    claim: str, quote: str | list[str], kind: str = "event", entities: list[str] | None = None
+) -> dict[str, Any]:
     """One proposed fact in the wire shape the extraction schema asks for."""
     quotes = [quote] if isinstance(quote, str) else quote
     return {"claim": claim, "kind": kind, "entities": entities or [], "quotes": quotes}

@@ -57,7 +57,9 @@ NUMBER_WORD_VALUES = {
         " seventeen eighteen nineteen twenty".split()
     )
 }
-NUMBER_WORD_VALUES.update(thirty="30", forty="40", fifty="50", sixty="60", seventy="70", eighty="80", ninety="90")
+NUMBER_WORD_VALUES.update(
+    thirty="30", forty="40", fifty="50", sixty="60", seventy="70", eighty="80", ninety="90"
+)
 NAME = re.compile(r"\b[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*")
 CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
 

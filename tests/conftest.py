@@ -19,7 +19,14 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("briefer-home")
     monkeypatch.setenv("BRIEFER_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("BRIEFER_CONFIG", str(home / "config.toml"))
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFER_MODEL", "BRIEFER_MODEL_PATH", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+    for var in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "BRIEFER_MODEL",
+        "BRIEFER_MODEL_PATH",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 

@@ -21,21 +21,22 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import UTC
 from pathlib import Path
 
 import openai
 import pytest
 import vcr
+from conftest import EXAMPLE, ROOT
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from briefer.brief.extract import ExtractOptions
+from briefer.brief.pipeline import brief_article
 from briefer.llm.base import ChatRequest
 from briefer.llm.openai import OpenAIBackend
 from briefer.models import Article
-from briefer.brief.pipeline import brief_article
 from briefer.output.check import uncited_lines
 from briefer.output.formats import render
-from conftest import EXAMPLE, ROOT
 
 RECORD = os.environ.get("BRIEFER_RECORD") == "1"
 CASSETTES = Path(__file__).parent / "cassettes"
@@ -43,7 +44,9 @@ EXAMPLE_BRIEF = ROOT / "examples" / "kim-putin-summit.brief.md"
 LOCAL_MODEL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
 SCRUB_REQUEST = ["authorization", "cookie", "openai-organization", "openai-project", "x-api-key", "api-key"]
 SCRUB_RESPONSE = {"set-cookie", "openai-organization", "openai-project", "x-request-id", "cf-ray"}
-FORBIDDEN = re.compile(r"authorization:|cookie:|openai-organization|openai-project|x-api-key|sk-[a-z0-9_-]{20,}")
+FORBIDDEN = re.compile(
+    r"authorization:|cookie:|openai-organization|openai-project|x-api-key|sk-[a-z0-9_-]{20,}"
+)
 RE_RECORD = "re-record with: BRIEFER_RECORD=1 pytest tests/test_cassettes.py"
 
 
@@ -112,6 +115,7 @@ def backend(endpoint, mode="json_object"):
 
 def replay(name):
     """Use a cassette; on a miss, fail with how to re-record; fail if a recording went unplayed."""
+
     class Context:
         def __enter__(self):
             self.cm = recorder.use_cassette(f"{name}.yaml")
@@ -123,7 +127,9 @@ def replay(name):
             if exc is not None and _is_miss(exc):
                 pytest.fail(f"cassette {name}.yaml has no recording of this request; {RE_RECORD}")
             if exc is None and not RECORD:
-                assert self.cassette.all_played, f"cassette {name}.yaml has exchanges that never replayed; {RE_RECORD}"
+                assert self.cassette.all_played, (
+                    f"cassette {name}.yaml has exchanges that never replayed; {RE_RECORD}"
+                )
             return False
 
     return Context()
@@ -155,7 +161,12 @@ def test_example_article_brief_from_real_exchanges(endpoint, offline):
 def test_auto_mode_falls_back_after_the_real_servers_500(endpoint, offline):
     request = ChatRequest(
         messages=({"role": "user", "content": 'Reply with {"ok": true}.'},),
-        schema={"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"], "additionalProperties": False},
+        schema={
+            "type": "object",
+            "properties": {"ok": {"type": "boolean"}},
+            "required": ["ok"],
+            "additionalProperties": False,
+        },
         schema_name="ok",
         max_tokens=16,
     )
@@ -169,7 +180,7 @@ def test_auto_mode_falls_back_after_the_real_servers_500(endpoint, offline):
 def test_digest_of_two_reports_from_real_exchanges(endpoint, offline, tmp_path):
     """The two bridge reports of examples/articles become one story, every marker resolving."""
     import contextlib
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from briefer.config import load_settings
     from briefer.digest.assemble import uncited_digest_lines
@@ -177,17 +188,27 @@ def test_digest_of_two_reports_from_real_exchanges(endpoint, offline, tmp_path):
     from briefer.digest.run import run_digest
 
     articles = ROOT / "examples" / "articles"
-    data = {"name": "cassette digest", "output": str(tmp_path / "out"),
-            "sources": {"paths": [str(articles / "korsund-bridge-closed.txt"), str(articles / "velmora-crossing-crack.txt")]}}
+    data = {
+        "name": "cassette digest",
+        "output": str(tmp_path / "out"),
+        "sources": {
+            "paths": [
+                str(articles / "korsund-bridge-closed.txt"),
+                str(articles / "velmora-crossing-crack.txt"),
+            ]
+        },
+    }
     config = digest_config(data, base=tmp_path)
-    settings = load_settings({"cache": False, "model": LOCAL_MODEL, "structured_mode": "json_object", "base_url": endpoint})
+    settings = load_settings(
+        {"cache": False, "model": LOCAL_MODEL, "structured_mode": "json_object", "base_url": endpoint}
+    )
 
     @contextlib.contextmanager
     def opener(store, **_):
         yield backend(endpoint)
 
     with replay("digest_bridge"):
-        result = run_digest(config, settings, now=datetime(2026, 11, 26, 7, tzinfo=timezone.utc), open_backend=opener)
+        result = run_digest(config, settings, now=datetime(2026, 11, 26, 7, tzinfo=UTC), open_backend=opener)
     digest = result.digest
     assert len(digest.stories) == 1 and len(digest.stories[0].articles) == 2
     assert uncited_digest_lines(result.markdown_path.read_text(encoding="utf-8"), digest) == []
@@ -196,8 +217,13 @@ def test_digest_of_two_reports_from_real_exchanges(endpoint, offline, tmp_path):
 def test_a_cassette_miss_fails_loudly(endpoint, offline):
     if RECORD:
         pytest.skip("only meaningful when replaying")
-    request = ChatRequest(messages=({"role": "user", "content": "never recorded"},), schema={}, schema_name="x", max_tokens=8)
-    with pytest.raises(Exception) as info, recorder.use_cassette("auto_mode_fallback.yaml", allow_playback_repeats=True):
+    request = ChatRequest(
+        messages=({"role": "user", "content": "never recorded"},), schema={}, schema_name="x", max_tokens=8
+    )
+    with (
+        pytest.raises(Exception) as info,
+        recorder.use_cassette("auto_mode_fallback.yaml", allow_playback_repeats=True),
+    ):
         backend(endpoint, mode="json_object").chat(request)
     assert _is_miss(info.value)
 

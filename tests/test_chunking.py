@@ -5,7 +5,9 @@ import pytest
 from briefer.brief.chunking import chunk_text, estimate_tokens, sentence_spans, split_long
 
 TEXTS = {
-    "example": open(__file__.replace("tests/test_chunking.py", "examples/kim-putin-summit.txt"), encoding="utf-8").read(),
+    "example": open(
+        __file__.replace("tests/test_chunking.py", "examples/kim-putin-summit.txt"), encoding="utf-8"
+    ).read(),
     "crlf": "First line here.\r\nSecond sentence. Third one!\r\n\r\nNew paragraph? Yes.\r\n",
     "cjk": "東京で会議が開かれた。首相は演説した。経済について話した。\n次の段落です。",
     "emoji": "Prices rose 🚀 fast. Markets 📉 fell later.  Traders 😀 laughed.\n",

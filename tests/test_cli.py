@@ -6,23 +6,37 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import EXAMPLE
 from support import completion
 
 from briefer.cli.main import cli
 from briefer.models import Brief
 from briefer.output.check import uncited_lines
 from briefer.testing import fact
-from conftest import EXAMPLE
 
-ANSWER = json.dumps({"facts": [
-    fact("Kim will fly to Russia for a summit with Putin.", "Kim Jong-un will fly to Russia later this week for his first ever summit with Russian strongman Vladimir Putin", entities=["Kim Jong-un", "Vladimir Putin"]),
-    fact("Kim and Putin will meet in Vladivostok.", "Kim and Putin will meet at Russia\u2019s Asian city of Vladivostok", kind="place"),
-]})
+ANSWER = json.dumps(
+    {
+        "facts": [
+            fact(
+                "Kim will fly to Russia for a summit with Putin.",
+                "Kim Jong-un will fly to Russia later this week for his first ever summit with Russian strongman Vladimir Putin",
+                entities=["Kim Jong-un", "Vladimir Putin"],
+            ),
+            fact(
+                "Kim and Putin will meet in Vladivostok.",
+                "Kim and Putin will meet at Russia\u2019s Asian city of Vladivostok",
+                kind="place",
+            ),
+        ]
+    }
+)
 
 
 def run(server, *args, input=None):
     base = f"http://127.0.0.1:{server.server_port}/v1"
-    return CliRunner().invoke(cli, ["brief", *args, "--base-url", base, "--max-chunk-tokens", "4000"], input=input)
+    return CliRunner().invoke(
+        cli, ["brief", *args, "--base-url", base, "--max-chunk-tokens", "4000"], input=input
+    )
 
 
 def test_brief_prints_a_cited_markdown_brief(server):
@@ -112,7 +126,9 @@ def test_missing_file(server, tmp_path):
 
 
 def test_unreachable_endpoint_is_one_line():
-    result = CliRunner().invoke(cli, ["brief", str(EXAMPLE), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"])
+    result = CliRunner().invoke(
+        cli, ["brief", str(EXAMPLE), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
+    )
     assert result.exit_code == 3
     assert result.stderr.startswith("briefer: error: Cannot reach the LLM at http://127.0.0.1:9/v1")
     assert len(result.stderr.strip().splitlines()) == 1

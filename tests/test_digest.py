@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,19 +22,23 @@ from briefer.digest.model import Digest
 from briefer.digest.run import run_digest
 from briefer.errors import BrieferError, LLMError
 from briefer.llm.base import ChatResult
-from briefer.models import Usage
 from briefer.llm.cache import CachingBackend
+from briefer.models import Usage
 from briefer.state.store import Store
 from briefer.testing import FakeBackend
 
 DATA = Path(__file__).parent / "data" / "digest"
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 PASSENGERS = "The coast guard said 212 passengers were on the ferry."
 # (quote in the article, claim, kind): what the scripted model "extracts" when the quote is in its chunk.
 RULES = [
     ("all 212 passengers were taken ashore by lifeboats, the coast guard said", PASSENGERS, "number"),
     ("According to the coast guard, 212 passengers were on board", PASSENGERS, "number"),
-    ("Three passengers were treated for minor injuries", "Three passengers were treated for minor injuries.", "event"),
+    (
+        "Three passengers were treated for minor injuries",
+        "Three passengers were treated for minor injuries.",
+        "event",
+    ),
     ("Temperatures fell to minus four degrees in the Ostra valley", "It was minus four degrees.", "event"),
     ("Thermometers showed minus four degrees before dawn", "It was minus four degrees.", "event"),
 ]
@@ -58,7 +62,11 @@ class ByText(FakeBackend):
             if word in chunk:
                 raise exc
         content = json.dumps({"facts": facts_for(chunk)})
-        return ChatResult(content=content, finish_reason="stop", usage=Usage(prompt_tokens=len(last) // 4, completion_tokens=len(content) // 4))
+        return ChatResult(
+            content=content,
+            finish_reason="stop",
+            usage=Usage(prompt_tokens=len(last) // 4, completion_tokens=len(content) // 4),
+        )
 
 
 def facts_for(chunk: str) -> list[dict]:
@@ -159,7 +167,13 @@ def test_same_day_rerun_makes_no_llm_call_and_writes_identical_bytes(articles, t
 
 
 def test_one_failing_article_is_listed_and_the_digest_ships(articles, tmp_path):
-    backend = ByText(fail={"Westsound Lines will raise fares": LLMError("The LLM at x kept answering 429 (rate limited) after retries; try again later.")})
+    backend = ByText(
+        fail={
+            "Westsound Lines will raise fares": LLMError(
+                "The LLM at x kept answering 429 (rate limited) after retries; try again later."
+            )
+        }
+    )
     result = run(make_config(articles, tmp_path / "out"), backend)
     assert result.status == "partial"
     assert len(result.digest.stories) == 3
@@ -190,9 +204,13 @@ def test_an_interrupted_run_resumes_without_redoing_work(articles, tmp_path):
 
 
 def test_concurrent_workers_give_the_same_digest_as_one(articles, tmp_path, monkeypatch):
-    one = run(make_config(articles, tmp_path / "one", concurrency=1), ByText()).markdown_path.read_text(encoding="utf-8")
+    one = run(make_config(articles, tmp_path / "one", concurrency=1), ByText()).markdown_path.read_text(
+        encoding="utf-8"
+    )
     monkeypatch.setenv("BRIEFER_DATA_DIR", str(tmp_path / "other-state"))
-    four = run(make_config(articles, tmp_path / "four", concurrency=4), ByText()).markdown_path.read_text(encoding="utf-8")
+    four = run(make_config(articles, tmp_path / "four", concurrency=4), ByText()).markdown_path.read_text(
+        encoding="utf-8"
+    )
     assert one == four
 
 
@@ -208,7 +226,9 @@ def test_runs_and_articles_are_recorded(articles, tmp_path):
 
 
 def test_exact_copies_are_one_article_with_two_addresses(articles, tmp_path):
-    (articles / "copy-of-ferry.txt").write_text("  " + (articles / "ferry-aground-a.txt").read_text().upper(), encoding="utf-8")
+    (articles / "copy-of-ferry.txt").write_text(
+        "  " + (articles / "ferry-aground-a.txt").read_text().upper(), encoding="utf-8"
+    )
     digest = run(make_config(articles, tmp_path / "out"), ByText()).digest
     assert len(digest.articles) == 6
     [copy] = [a for a in digest.articles if len(a.addresses) == 2]
@@ -264,7 +284,10 @@ def test_digest_tables_are_migrated():
     store = Store(":memory:")
     names = [r[0] for r in store.db.execute("SELECT name FROM migrations ORDER BY rowid")]
     assert names == ["_create_llm_cache", "_create_digest_state", "_create_digest_runs"]
-    columns = {t: [r[1] for r in store.db.execute(f"PRAGMA table_info({t})")] for t in ("articles", "briefs", "digest_runs", "schedules")}
+    columns = {
+        t: [r[1] for r in store.db.execute(f"PRAGMA table_info({t})")]
+        for t in ("articles", "briefs", "digest_runs", "schedules")
+    }
     assert columns["articles"] == ["url", "content_hash", "title", "first_seen"]
     assert {"started", "finished", "status", "articles", "failed", "llm_calls"} <= set(columns["digest_runs"])
     assert columns["schedules"] == ["config", "last_slot"]
@@ -279,13 +302,17 @@ def cli(monkeypatch):
 
     group = click.Group(commands=dict(briefer_cli.commands))
     fake = opener(ByText())
-    monkeypatch.setattr("briefer.runtime.Runtime.backend", lambda self, store=None, *, lazy=True: fake(store, lazy=lazy))
+    monkeypatch.setattr(
+        "briefer.runtime.Runtime.backend", lambda self, store=None, *, lazy=True: fake(store, lazy=lazy)
+    )
     return group
 
 
 def test_digest_command_writes_the_day_file(cli, articles, tmp_path):
     config = tmp_path / "digest.toml"
-    config.write_text(f'name = "Desk"\noutput = "out"\n[sources]\npaths = ["{articles.name}"]\n', encoding="utf-8")
+    config.write_text(
+        f'name = "Desk"\noutput = "out"\n[sources]\npaths = ["{articles.name}"]\n', encoding="utf-8"
+    )
     result = CliRunner().invoke(cli, ["digest", str(config)])
     assert result.exit_code == 0, result.output
     written = Path(result.stdout.strip())
@@ -296,13 +323,25 @@ def test_digest_command_writes_the_day_file(cli, articles, tmp_path):
 @pytest.mark.parametrize(
     "toml, key",
     [
-        ('name = "x"\n[sources]\npaths = ["a"]\nfeed = ["b"]\n', "sources: unknown source kind 'feed' (known: feeds, paths, urls)"),
+        (
+            'name = "x"\n[sources]\npaths = ["a"]\nfeed = ["b"]\n',
+            "sources: unknown source kind 'feed' (known: feeds, paths, urls)",
+        ),
         ('name = "x"\n[sources]\n', "sources: name at least one of paths, urls or feeds"),
         ('name = "x"\n[sources]\nurls = ["ftp://a"]\n', "sources: urls: 'ftp://a' is not an http(s) URL"),
-        ('name = "x"\nwindow = "yesterday"\n[sources]\npaths = ["a"]\n', "window: 'yesterday' is not a duration"),
+        (
+            'name = "x"\nwindow = "yesterday"\n[sources]\npaths = ["a"]\n',
+            "window: 'yesterday' is not a duration",
+        ),
         ('name = "x"\n[sources]\npaths = ["a"]\n[settings]\nmax_tokens = "lots"\n', "settings.max_tokens:"),
-        ('name = "x"\n[sources]\npaths = ["a"]\n[schedule]\ncron = "0 7 * *"\n', "schedule.cron: '0 7 * *' is not a cron"),
-        ('name = "x"\n[sources]\npaths = ["a"]\n[schedule]\ncron = "0 7 * * *"\ntimezone = "Mars/Olympus"\n', "schedule.timezone:"),
+        (
+            'name = "x"\n[sources]\npaths = ["a"]\n[schedule]\ncron = "0 7 * *"\n',
+            "schedule.cron: '0 7 * *' is not a cron",
+        ),
+        (
+            'name = "x"\n[sources]\npaths = ["a"]\n[schedule]\ncron = "0 7 * * *"\ntimezone = "Mars/Olympus"\n',
+            "schedule.timezone:",
+        ),
         ('name = "x"\ntemplate = "nope.j2"\n[sources]\npaths = ["a"]\n', "template: Template"),
         ('[sources]\npaths = ["a"]\n', "name: Field required"),
         ('name = "x"\n[sources\n', "is not valid TOML"),
@@ -320,19 +359,23 @@ def test_bad_config_is_one_line_naming_the_key(cli, tmp_path, toml, key):
 def test_the_window_leaves_out_files_modified_before_it(articles, tmp_path):
     import os
 
-    old = (NOW.timestamp() - 3 * 86400)
+    old = NOW.timestamp() - 3 * 86400
     os.utime(articles / "bridge-tender.txt", (old, old))
     for path in articles.glob("*.txt"):
         if path.name != "bridge-tender.txt":
             os.utime(path, (NOW.timestamp() - 3600,) * 2)
     digest = run(make_config(articles, tmp_path / "out", window="2d"), ByText()).digest
     assert len(digest.articles) == 5 and digest.left_out == {"older than the time window": 1}
-    assert "1 article left out: older than the time window" in (tmp_path / "out" / "2026-11-26.md").read_text(encoding="utf-8")
+    assert "1 article left out: older than the time window" in (tmp_path / "out" / "2026-11-26.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_the_day_is_taken_in_the_schedule_time_zone(articles, tmp_path):
-    late = datetime(2026, 11, 26, 23, 30, tzinfo=timezone.utc)  # already the 27th in Berlin
-    config = make_config(articles, tmp_path / "out", schedule={"cron": "0 7 * * *", "timezone": "Europe/Berlin"})
+    late = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)  # already the 27th in Berlin
+    config = make_config(
+        articles, tmp_path / "out", schedule={"cron": "0 7 * * *", "timezone": "Europe/Berlin"}
+    )
     result = run_digest(config, load_settings(), now=late, open_backend=opener(ByText()))
     assert result.markdown_path.name == "2026-11-27.md"
 
@@ -341,5 +384,11 @@ def test_the_terminal_progress_bar_runs_a_whole_digest(articles, tmp_path):
     from briefer.cli.digest import BarProgress
 
     bar = BarProgress()
-    result = run_digest(make_config(articles, tmp_path / "out"), load_settings(), now=NOW, open_backend=opener(ByText()), progress=bar)
+    result = run_digest(
+        make_config(articles, tmp_path / "out"),
+        load_settings(),
+        now=NOW,
+        open_backend=opener(ByText()),
+        progress=bar,
+    )
     assert bar.bar.tasks[0].completed == 6 and result.status == "ok"

@@ -9,7 +9,9 @@ from briefer.digest.cluster import NEAR_DUPLICATE, clusters, content_hash, simil
 from briefer.models import Article, Brief, BriefMeta, Citation, Fact, GroundingCounts, Span, Usage
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted((ROOT / "examples" / "articles").glob("*.txt")) + sorted((ROOT / "tests" / "data" / "digest").glob("*.txt"))
+FILES = sorted((ROOT / "examples" / "articles").glob("*.txt")) + sorted(
+    (ROOT / "tests" / "data" / "digest").glob("*.txt")
+)
 FILES.append(ROOT / "examples" / "kim-putin-summit.txt")
 # The pairs that report the same invented event in different words; every other pair is a different story.
 SAME = {
@@ -21,7 +23,9 @@ SAME = {
 
 def test_the_test_set_separates_at_the_threshold():
     texts = {f.stem: f.read_text(encoding="utf-8") for f in FILES}
-    scores = {frozenset(p): similarity(texts[p[0]], texts[p[1]]) for p in itertools.combinations(sorted(texts), 2)}
+    scores = {
+        frozenset(p): similarity(texts[p[0]], texts[p[1]]) for p in itertools.combinations(sorted(texts), 2)
+    }
     assert len(scores) == 55
     same = [s for p, s in scores.items() if p in SAME]
     different = [s for p, s in scores.items() if p not in SAME]
@@ -56,7 +60,15 @@ def brief(text: str, facts: list[tuple[str, str]]) -> Brief:
         start = text.index(quote)
         citations.append(Citation(id=n, span=Span.of(text, start, start + len(quote)), match="exact"))
         rendered.append(Fact(claim=claim, kind="event", citations=[n]))
-    meta = BriefMeta(model="m", prompt_version="p", structured_mode="json_schema", briefer_version="0", chunks=1, usage=Usage(), counts=GroundingCounts())
+    meta = BriefMeta(
+        model="m",
+        prompt_version="p",
+        structured_mode="json_schema",
+        briefer_version="0",
+        chunks=1,
+        usage=Usage(),
+        counts=GroundingCounts(),
+    )
     return Brief(article=Article(text=text), facts=rendered, citations=citations, meta=meta)
 
 
@@ -65,10 +77,20 @@ B = "Westsound's Maren Lind grounded near Skarve island on Saturday. 212 people 
 
 
 def test_a_fact_in_two_reports_becomes_one_corroborated_fact_listed_first():
-    facts = story_facts([
-        brief(A, [("The ferry ran aground off Skarve.", "ran aground off Skarve"), ("All 212 passengers were taken ashore.", "All 212 passengers were taken ashore")]),
-        brief(B, [("212 passengers were taken ashore by lifeboat.", "212 people left the ship by lifeboat")]),
-    ])
+    facts = story_facts(
+        [
+            brief(
+                A,
+                [
+                    ("The ferry ran aground off Skarve.", "ran aground off Skarve"),
+                    ("All 212 passengers were taken ashore.", "All 212 passengers were taken ashore"),
+                ],
+            ),
+            brief(
+                B, [("212 passengers were taken ashore by lifeboat.", "212 people left the ship by lifeboat")]
+            ),
+        ]
+    )
     assert [(f.claim, f.articles) for f in facts] == [
         ("All 212 passengers were taken ashore.", [0, 1]),
         ("The ferry ran aground off Skarve.", [0]),
@@ -77,17 +99,30 @@ def test_a_fact_in_two_reports_becomes_one_corroborated_fact_listed_first():
 
 
 def test_different_numbers_never_corroborate():
-    facts = story_facts([
-        brief(A, [("All 212 passengers were taken ashore.", "All 212 passengers were taken ashore")]),
-        brief(B.replace("212", "210"), [("All 210 passengers were taken ashore.", "210 people left the ship by lifeboat")]),
-    ])
+    facts = story_facts(
+        [
+            brief(A, [("All 212 passengers were taken ashore.", "All 212 passengers were taken ashore")]),
+            brief(
+                B.replace("212", "210"),
+                [("All 210 passengers were taken ashore.", "210 people left the ship by lifeboat")],
+            ),
+        ]
+    )
     assert len(facts) == 2 and all(len(f.articles) == 1 for f in facts)
 
 
 def test_two_facts_of_one_report_never_merge_into_one_story_fact():
-    facts = story_facts([
-        brief(A, [("Tugs will try to refloat it.", "Tugs will try to refloat it."), ("Tugs will try to refloat the ferry.", "Tugs will try to refloat")]),
-        brief(B, [("Tugs will try to refloat the ferry.", "Tugs will try to refloat the ferry.")]),
-    ])
+    facts = story_facts(
+        [
+            brief(
+                A,
+                [
+                    ("Tugs will try to refloat it.", "Tugs will try to refloat it."),
+                    ("Tugs will try to refloat the ferry.", "Tugs will try to refloat"),
+                ],
+            ),
+            brief(B, [("Tugs will try to refloat the ferry.", "Tugs will try to refloat the ferry.")]),
+        ]
+    )
     assert all(len(f.refs) == len(f.articles) for f in facts)
     assert sorted(len(f.articles) for f in facts) == [1, 2]

@@ -5,28 +5,28 @@ from __future__ import annotations
 import html
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
-from briefer.runtime import Runtime
-from briefer.sources.base import Filters
-from briefer.sources.canonical import canonical_url
-from briefer.sources.collect import collect
-from briefer.sources.config import SourcesConfig
+from test_digest import ByText, opener
+
 from briefer.config import load_settings
 from briefer.digest.assemble import uncited_digest_lines
 from briefer.digest.config import digest_config
 from briefer.digest.identity import unique_articles
 from briefer.digest.run import run_digest
-from test_digest import ByText, opener
+from briefer.runtime import Runtime
+from briefer.sources.base import Filters
+from briefer.sources.canonical import canonical_url
+from briefer.sources.collect import collect
+from briefer.sources.config import SourcesConfig
 
 DATA = Path(__file__).parent / "data" / "digest"
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 SLOW = 2.0
 TIMEOUT = 0.4
 
@@ -87,22 +87,35 @@ def site():
     s = Site()
     b = s.base
     html_type = "text/html; charset=utf-8"
-    s.routes.update({
-        "/news/ferry-a.html": (200, html_type, page("ferry-aground-a")),
-        "/news/ferry-b.html": (200, html_type, page("ferry-aground-b")),
-        "/news/fares.html": (200, html_type, page("ferry-fares")),
-        "/mirror/ferry.html": (200, html_type, page("ferry-aground-a", canonical=f"{b}/news/ferry-a.html")),
-        "/syndicated/ferry-copy.html": (200, html_type, page("ferry-aground-a")),
-        "/slow.html": (200, html_type, page("bridge-tender")),
-        "/feed.xml": (200, "application/rss+xml", rss(b, [
-            ("/news/ferry-a.html?utm_source=rss&utm_medium=feed", NOW - timedelta(hours=3)),
-            ("/news/ferry-b.html", NOW - timedelta(hours=5)),
-            ("/news/gone.html", NOW - timedelta(hours=6)),
-            ("/slow.html", NOW - timedelta(hours=7)),
-            ("/news/fares.html", NOW - timedelta(days=9)),
-        ])),
-        "/broken.xml": (200, "application/rss+xml", b"this is { not a feed"),
-    })
+    s.routes.update(
+        {
+            "/news/ferry-a.html": (200, html_type, page("ferry-aground-a")),
+            "/news/ferry-b.html": (200, html_type, page("ferry-aground-b")),
+            "/news/fares.html": (200, html_type, page("ferry-fares")),
+            "/mirror/ferry.html": (
+                200,
+                html_type,
+                page("ferry-aground-a", canonical=f"{b}/news/ferry-a.html"),
+            ),
+            "/syndicated/ferry-copy.html": (200, html_type, page("ferry-aground-a")),
+            "/slow.html": (200, html_type, page("bridge-tender")),
+            "/feed.xml": (
+                200,
+                "application/rss+xml",
+                rss(
+                    b,
+                    [
+                        ("/news/ferry-a.html?utm_source=rss&utm_medium=feed", NOW - timedelta(hours=3)),
+                        ("/news/ferry-b.html", NOW - timedelta(hours=5)),
+                        ("/news/gone.html", NOW - timedelta(hours=6)),
+                        ("/slow.html", NOW - timedelta(hours=7)),
+                        ("/news/fares.html", NOW - timedelta(days=9)),
+                    ],
+                ),
+            ),
+            "/broken.xml": (200, "application/rss+xml", b"this is { not a feed"),
+        }
+    )
     yield s
     s.close()
 
@@ -134,10 +147,15 @@ def test_one_story_under_several_urls_is_one_article(site):
     keys = sorted(i.key for i in got.items)
     base = site.base
     assert f"{base}/news/ferry-a.html" in [i.key for i in got.items]
-    assert [i.key for i in got.items].count(f"{base}/news/ferry-a.html") == 2  # feed link with utm_*, mirror's canonical
+    assert [i.key for i in got.items].count(
+        f"{base}/news/ferry-a.html"
+    ) == 2  # feed link with utm_*, mirror's canonical
     unique = unique_articles(got.items, Runtime.resolve(load_settings()))
     ferry = next(u for u in unique if u.item.key == f"{base}/news/ferry-a.html")
-    assert [a.removeprefix(base) for a in ferry.addresses] == ["/news/ferry-a.html", "/syndicated/ferry-copy.html"]
+    assert [a.removeprefix(base) for a in ferry.addresses] == [
+        "/news/ferry-a.html",
+        "/syndicated/ferry-copy.html",
+    ]
     assert len(unique) == 3, keys  # ferry-a, ferry-b, fares
 
 
@@ -148,7 +166,10 @@ def test_feed_entries_carry_their_dates(site):
 
 
 def test_canonical_urls():
-    assert canonical_url("HTTPS://Example.COM:443/a/b/?utm_source=x&b=2&a=1#top") == "https://example.com/a/b?a=1&b=2"
+    assert (
+        canonical_url("HTTPS://Example.COM:443/a/b/?utm_source=x&b=2&a=1#top")
+        == "https://example.com/a/b?a=1&b=2"
+    )
     assert canonical_url("http://example.com") == "http://example.com/"
     assert canonical_url("http://example.com:8080/x?fbclid=1") == "http://example.com:8080/x"
 

@@ -8,16 +8,18 @@ from __future__ import annotations
 import os
 
 from click.testing import CliRunner
+from conftest import ROOT
 
 from briefer.cli.main import cli
-from conftest import ROOT
 
 DOC = ROOT / "docs" / "cli.md"
 
 
 def generated() -> str:
     runner = CliRunner()
-    parts = ["# briefer command line\n\n_Generated from `--help`; do not edit by hand (see tests/test_docs.py)._\n"]
+    parts = [
+        "# briefer command line\n\n_Generated from `--help`; do not edit by hand (see tests/test_docs.py)._\n"
+    ]
     for args in ([], *[[name] for name in sorted(cli.commands)]):
         title = " ".join(["briefer", *args])
         text = runner.invoke(cli, [*args, "--help"], prog_name="briefer", terminal_width=100).stdout
@@ -30,4 +32,6 @@ def test_cli_docs_match_help():
     if os.environ.get("BRIEFER_UPDATE_DOCS") == "1":
         DOC.parent.mkdir(exist_ok=True)
         DOC.write_text(text, encoding="utf-8")
-    assert DOC.read_text(encoding="utf-8") == text, "docs/cli.md is stale; BRIEFER_UPDATE_DOCS=1 pytest tests/test_docs.py"
+    assert DOC.read_text(encoding="utf-8") == text, (
+        "docs/cli.md is stale; BRIEFER_UPDATE_DOCS=1 pytest tests/test_docs.py"
+    )

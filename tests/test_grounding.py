@@ -8,7 +8,7 @@ from briefer.brief.grounding import ground_quote, ground_quote_parts
 from briefer.text import NormalizedText
 
 TEXT = (
-    "Kim will visit Russia \"in the second half of April,\u201d said KCNA.\r\n"
+    'Kim will visit Russia "in the second half of April,\u201d said KCNA.\r\n'
     "The upcoming visit will be Kim\u2019s first trip to Russia.\n"
     "Officials  met\tin   Vladivostok \u2014 a port city \U0001f6a2 on the coast.\n"
     "\u201cDefinitely North Korea is playing a game,\u201d said Shin Beom-chul.\n"
@@ -23,13 +23,33 @@ def planted(substring: str) -> tuple[int, int]:
 @pytest.mark.parametrize(
     "quote, expected, tier",
     [
-        ("The upcoming visit will be Kim\u2019s first trip", "The upcoming visit will be Kim\u2019s first trip", "exact"),
-        ("The upcoming visit will be Kim's first trip", "The upcoming visit will be Kim\u2019s first trip", "normalized"),
-        ("the UPCOMING visit will be kim's first trip", "The upcoming visit will be Kim\u2019s first trip", "normalized"),
-        ("Officials met in Vladivostok - a port city", "Officials  met\tin   Vladivostok \u2014 a port city", "normalized"),
+        (
+            "The upcoming visit will be Kim\u2019s first trip",
+            "The upcoming visit will be Kim\u2019s first trip",
+            "exact",
+        ),
+        (
+            "The upcoming visit will be Kim's first trip",
+            "The upcoming visit will be Kim\u2019s first trip",
+            "normalized",
+        ),
+        (
+            "the UPCOMING visit will be kim's first trip",
+            "The upcoming visit will be Kim\u2019s first trip",
+            "normalized",
+        ),
+        (
+            "Officials met in Vladivostok - a port city",
+            "Officials  met\tin   Vladivostok \u2014 a port city",
+            "normalized",
+        ),
         ('"Definitely North Korea is playing a game,"', "Definitely North Korea is playing a game,", "exact"),
         ("a port city \U0001f6a2 on the coast", "a port city \U0001f6a2 on the coast", "exact"),
-        ("The upcoming visit will be Kim's very first trip to Russia.", "The upcoming visit will be Kim\u2019s first trip to Russia.", "fuzzy"),
+        (
+            "The upcoming visit will be Kim's very first trip to Russia.",
+            "The upcoming visit will be Kim\u2019s first trip to Russia.",
+            "fuzzy",
+        ),
     ],
 )
 def test_tiers_map_back_to_the_planted_interval(quote, expected, tier):
@@ -92,12 +112,32 @@ def test_normalized_text_keeps_an_index_per_character():
 @pytest.mark.parametrize(
     "claim, evidence, missing",
     [
-        ("President Trump visited North Korea in July 2000.", "Putin visited North Korea in July 2000", ["president", "trump"]),
-        ("Around 18,000 vehicles crossed every twenty minutes.", "Around 18,000 vehicles cross the bridge on a normal weekday.", ["twenty"]),
-        ("Vladivostok is 680 km from Pyongyang.", "Vladivostok, which is only 680 kilometers by air from Pyongyang", []),
-        ("Russian aid helped North Korea.", "Russia\u2019s aid has helped North Korea withstand sanctions", []),
+        (
+            "President Trump visited North Korea in July 2000.",
+            "Putin visited North Korea in July 2000",
+            ["president", "trump"],
+        ),
+        (
+            "Around 18,000 vehicles crossed every twenty minutes.",
+            "Around 18,000 vehicles cross the bridge on a normal weekday.",
+            ["twenty"],
+        ),
+        (
+            "Vladivostok is 680 km from Pyongyang.",
+            "Vladivostok, which is only 680 kilometers by air from Pyongyang",
+            [],
+        ),
+        (
+            "Russian aid helped North Korea.",
+            "Russia\u2019s aid has helped North Korea withstand sanctions",
+            [],
+        ),
         ("Kim Jong-Un will fly to Russia.", "Kim Jong-un will fly to Russia later this week", []),
-        ("About 2300 staff want nine percent.", "about 2,300 rail staff, is asking for a pay rise of 9 percent", []),
+        (
+            "About 2300 staff want nine percent.",
+            "about 2,300 rail staff, is asking for a pay rise of 9 percent",
+            [],
+        ),
         ("The strike lasts three days.", "a strike of 48 hours from Thursday", ["three"]),
     ],
 )

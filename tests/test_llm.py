@@ -10,13 +10,22 @@ from briefer.errors import LLMError
 from briefer.llm.base import ChatRequest
 from briefer.llm.openai import Cooldown, OpenAIBackend, response_format
 
-SCHEMA = {"type": "object", "properties": {"facts": {"type": "array"}}, "required": ["facts"], "additionalProperties": False}
-REQUEST = ChatRequest(messages=({"role": "user", "content": "hi"},), schema=SCHEMA, schema_name="extraction", max_tokens=64)
+SCHEMA = {
+    "type": "object",
+    "properties": {"facts": {"type": "array"}},
+    "required": ["facts"],
+    "additionalProperties": False,
+}
+REQUEST = ChatRequest(
+    messages=({"role": "user", "content": "hi"},), schema=SCHEMA, schema_name="extraction", max_tokens=64
+)
 
 
 def backend(server, mode="json_schema", sleeps=None, attempts=4):
     """A backend whose sleeps are recorded and advance a fake clock instead of waiting."""
-    client = openai.OpenAI(api_key="test", base_url=f"http://127.0.0.1:{server.server_port}/v1", max_retries=5)
+    client = openai.OpenAI(
+        api_key="test", base_url=f"http://127.0.0.1:{server.server_port}/v1", max_retries=5
+    )
     sleeps = sleeps if sleeps is not None else []
     now = [0.0]
 
@@ -24,7 +33,9 @@ def backend(server, mode="json_schema", sleeps=None, attempts=4):
         sleeps.append(seconds)
         now[0] += seconds
 
-    return OpenAIBackend(client, "m", structured_mode=mode, attempts=attempts, sleep=sleep, clock=lambda: now[0])
+    return OpenAIBackend(
+        client, "m", structured_mode=mode, attempts=attempts, sleep=sleep, clock=lambda: now[0]
+    )
 
 
 def test_success_returns_content_finish_reason_and_usage(server):

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
+from briefer.errors import ModelUnavailable
 from briefer.llm import probe
 from briefer.llm.local import doctor
 from briefer.llm.local import model as local_model
 from briefer.llm.local import server as local_server
-from briefer.errors import ModelUnavailable
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -286,10 +286,7 @@ def test_verify_ignores_sidecar_with_other_hash(parts, tmp_path, hash_calls):
     (tmp_path / "m.gguf.verified").write_text(
         json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": "f" * 64})
     )
-    assert (
-        local_model.verify_default_model(model, expected_sha256=digest, expected_size=len(whole))
-        == digest
-    )
+    assert local_model.verify_default_model(model, expected_sha256=digest, expected_size=len(whole)) == digest
     assert len(hash_calls) == 1
 
 
@@ -615,9 +612,7 @@ def _processes_with_arg(arg: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and arg.encode() in (entry / "cmdline").read_bytes().split(
-                b"\0"
-            ):
+            if entry.name.isdigit() and arg.encode() in (entry / "cmdline").read_bytes().split(b"\0"):
                 found.append(int(entry.name))
         except OSError:
             continue
@@ -631,7 +626,9 @@ def test_briefer_serve_runs_until_stopped_and_leaves_nothing(real_model, tmp_pat
     env = {**os.environ, "BRIEFER_MODEL_PATH": str(real_model)}
     serve = subprocess.Popen(
         [sys.executable, "-m", "briefer", "serve", "--port", str(port)],
-        env=env, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         banner = serve.stderr.readline()

@@ -5,12 +5,16 @@ from briefer.brief.grounding import Grounded
 from briefer.brief.merge import merge_facts
 from briefer.models import FactKind, Span
 
-TEXT = "Kim will fly to Russia this week. Putin's aid helped North Korea withstand sanctions. Talks are stalled."
+TEXT = (
+    "Kim will fly to Russia this week. Putin's aid helped North Korea withstand sanctions. Talks are stalled."
+)
 
 
 def gf(claim, quote, chunk=0, kind=FactKind.event, entities=(), match="exact"):
     start = TEXT.index(quote)
-    return GroundedFact(claim, kind, list(entities), [Grounded(Span.of(TEXT, start, start + len(quote)), match, 100.0)], chunk)
+    return GroundedFact(
+        claim, kind, list(entities), [Grounded(Span.of(TEXT, start, start + len(quote)), match, 100.0)], chunk
+    )
 
 
 def test_near_identical_claims_from_two_chunks_become_one_fact_with_both_spans():
@@ -24,7 +28,10 @@ def test_near_identical_claims_from_two_chunks_become_one_fact_with_both_spans()
 
 
 def test_overlapping_spans_with_similar_claims_merge():
-    a = gf("Russian aid helped North Korea withstand sanctions.", "Putin's aid helped North Korea withstand sanctions")
+    a = gf(
+        "Russian aid helped North Korea withstand sanctions.",
+        "Putin's aid helped North Korea withstand sanctions",
+    )
     b = gf("Putin's aid helped North Korea against sanctions.", "aid helped North Korea withstand sanctions.")
     merged, folded = merge_facts([a, b])
     assert folded == 1 and len(merged[0].grounded) == 2

@@ -16,8 +16,8 @@ import threading
 import time
 import tracemalloc
 import zlib
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -343,6 +343,29 @@ def test_cancel_stops_a_drip_promptly(site):
     assert elapsed < 0.5 + 1.5
 
 
+def silent(site):
+    def handler(h):  # reads the request, then says nothing at all
+        site.stop.wait(20)
+
+    return handler
+
+
+def test_server_that_never_answers_is_cut_off_at_the_deadline(site):
+    site.routes["/silent"] = silent(site)
+    err, elapsed = timed(fetch, site.url("/silent"), FetchPolicy(allow_private=True, deadline=1))
+    assert isinstance(err, FetchTimeout), err
+    assert 0.8 < elapsed < 2
+
+
+def test_cancel_while_waiting_for_the_response(site):
+    site.routes["/silent"] = silent(site)
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    err, elapsed = timed(fetch, site.url("/silent"), FetchPolicy(allow_private=True, deadline=30), cancel=cancel)
+    assert isinstance(err, FetchCancelled), err
+    assert elapsed < 0.3 + 1.5
+
+
 def test_cancel_set_before_the_fetch_connects_nowhere(site):
     cancel = threading.Event()
     cancel.set()
@@ -416,7 +439,7 @@ def test_429_exposes_retry_after(site):
 
 
 def test_503_retry_after_as_http_date(site):
-    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=120), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
     site.routes["/down"] = lambda h: h.reply(503, b"", {"Retry-After": when})
     with pytest.raises(FetchError) as caught:
         fetch(site.url("/down"), LOCAL)

@@ -6,10 +6,10 @@ import re
 import tomllib
 
 from click.testing import CliRunner
+from conftest import ROOT
 
 from briefer.cli.main import cli
 from briefer.digest.config import digest_config
-from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -13,12 +13,28 @@ from briefer.output.formats import render
 from briefer.output.render import md_escape
 from briefer.testing import FakeBackend, fact
 
-ARTICLE = Article(text="The council approved the *new* budget on Tuesday. Taxes stay flat.", title="Budget <b>news</b>", source="t.txt")
+ARTICLE = Article(
+    text="The council approved the *new* budget on Tuesday. Taxes stay flat.",
+    title="Budget <b>news</b>",
+    source="t.txt",
+)
 
 
 @pytest.fixture
 def brief():
-    return brief_article(ARTICLE, FakeBackend({"facts": [fact("The council approved the budget.", "The council approved the *new* budget on Tuesday.")]}))
+    return brief_article(
+        ARTICLE,
+        FakeBackend(
+            {
+                "facts": [
+                    fact(
+                        "The council approved the budget.",
+                        "The council approved the *new* budget on Tuesday.",
+                    )
+                ]
+            }
+        ),
+    )
 
 
 @pytest.mark.parametrize(
@@ -47,7 +63,9 @@ def test_quotes_and_titles_are_escaped_but_markers_are_not(brief):
 
 def test_checker_catches_uncited_and_dangling_markers(brief):
     md = render(brief)
-    broken = md.replace("- The council approved the budget. [1]", "- The council approved the budget.\n- Made up. [7]")
+    broken = md.replace(
+        "- The council approved the budget. [1]", "- The council approved the budget.\n- Made up. [7]"
+    )
     assert uncited_lines(broken, brief) == ["- The council approved the budget.", "- Made up. [7]"]
 
 
@@ -79,3 +97,10 @@ def test_doctor_reports_the_backend_choice_without_starting_anything(monkeypatch
     result = CliRunner().invoke(cli, ["doctor"])
     assert "remote: base URL http://127.0.0.1:9/v1 is configured" in result.stdout
     assert "not reachable" in result.stdout
+
+
+def test_cli_format_choices_are_the_registered_formats():
+    from briefer.cli.brief import FORMATS as CHOICES
+    from briefer.output.formats import FORMATS
+
+    assert CHOICES == list(FORMATS)

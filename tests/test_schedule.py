@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,12 +16,12 @@ from click.testing import CliRunner
 
 from briefer.config import load_settings
 from briefer.digest.lock import config_lock, lock_path
-from briefer.errors import BrieferError
 from briefer.digest.schedule import Scheduler, missed_slot, on_calendar
+from briefer.errors import BrieferError
 from briefer.state.store import Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
-UTC = timezone.utc
+UTC = UTC
 
 
 class Clock:
@@ -91,7 +91,9 @@ def test_missed_runs_are_caught_up_once_then_the_schedule_resumes(store):
     fired: list = []
     scheduler(clock, "0 7 * * *", store, fired).serve(max_runs=2)
     (slot1, at1), (slot2, at2) = fired
-    assert slot1 == datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN) and at1 == datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
+    assert slot1 == datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN) and at1 == datetime(
+        2026, 11, 26, 11, 0, tzinfo=UTC
+    )
     assert slot2 == datetime(2026, 11, 27, 7, 0, tzinfo=BERLIN) and at2 == slot2
     assert store.last_slot("cfg") == slot2
 
@@ -105,7 +107,10 @@ def test_a_first_start_catches_up_nothing(store):
 
 def test_restart_after_serving_today_does_not_run_again(store):
     store.set_last_slot("cfg", datetime(2026, 11, 26, 7, 0, tzinfo=BERLIN))
-    assert missed_slot("0 7 * * *", BERLIN, store.last_slot("cfg"), datetime(2026, 11, 26, 20, 0, tzinfo=UTC)) is None
+    assert (
+        missed_slot("0 7 * * *", BERLIN, store.last_slot("cfg"), datetime(2026, 11, 26, 20, 0, tzinfo=UTC))
+        is None
+    )
 
 
 def test_a_failing_run_is_logged_and_the_schedule_goes_on(store, caplog):
@@ -159,7 +164,9 @@ except BrieferError as exc:
 
 
 def python(code: str, *args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], stdout=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args], stdout=subprocess.PIPE, text=True, **kw
+    )
 
 
 def test_the_lock_keeps_a_second_process_out(tmp_path):
@@ -210,15 +217,20 @@ def test_cron_becomes_on_calendar(cron, calendar):
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
 @pytest.mark.parametrize("cron", ["0 7 * * *", "30 6 * * 1-5", "*/15 6-18 * * *", "0 8 1 * *"])
 def test_systemd_accepts_the_calendar(cron):
-    done = subprocess.run(["systemd-analyze", "calendar", on_calendar(cron, "Europe/Berlin")], capture_output=True, text=True)
+    done = subprocess.run(
+        ["systemd-analyze", "calendar", on_calendar(cron, "Europe/Berlin")], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
 
 
 def test_print_cron_prints_a_crontab_line_and_systemd_units(tmp_path):
 
     from briefer.cli.main import cli as group
+
     config = tmp_path / "digest.toml"
-    config.write_text('name = "Morning desk"\n[sources]\npaths = ["in"]\n[schedule]\ncron = "0 7 * * 1-5"\ntimezone = "Europe/Berlin"\n')
+    config.write_text(
+        'name = "Morning desk"\n[sources]\npaths = ["in"]\n[schedule]\ncron = "0 7 * * 1-5"\ntimezone = "Europe/Berlin"\n'
+    )
     result = CliRunner().invoke(group, ["schedule", str(config), "--print-cron"])
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -230,6 +242,7 @@ def test_print_cron_prints_a_crontab_line_and_systemd_units(tmp_path):
 def test_schedule_without_a_schedule_table_is_an_error(tmp_path):
 
     from briefer.cli.main import cli as group
+
     config = tmp_path / "digest.toml"
     config.write_text('name = "x"\n[sources]\npaths = ["in"]\n')
     result = CliRunner().invoke(group, ["schedule", str(config)])

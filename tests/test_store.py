@@ -5,13 +5,18 @@ from __future__ import annotations
 import sqlite3
 
 from briefer.llm.base import ChatRequest, ChatResult
-from briefer.models import Usage
 from briefer.llm.cache import CachingBackend, cache_key
+from briefer.models import Usage
 from briefer.state.migrations import MIGRATIONS, migrate
 from briefer.state.store import Store
 from briefer.testing import FakeBackend
 
-REQUEST = ChatRequest(messages=({"role": "user", "content": "chunk text"},), schema={"type": "object"}, schema_name="x", max_tokens=32)
+REQUEST = ChatRequest(
+    messages=({"role": "user", "content": "chunk text"},),
+    schema={"type": "object"},
+    schema_name="x",
+    max_tokens=32,
+)
 
 
 def columns(db, table):
@@ -22,7 +27,9 @@ def test_migrations_apply_once_and_are_recorded():
     db = sqlite3.connect(":memory:")
     assert migrate(db) == [m.__name__ for m in MIGRATIONS]
     assert migrate(db) == []
-    assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY rowid")] == [m.__name__ for m in MIGRATIONS]
+    assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY rowid")] == [
+        m.__name__ for m in MIGRATIONS
+    ]
     assert columns(db, "llm_cache")[:4] == ["key", "model", "content", "finish_reason"]
 
 
@@ -40,7 +47,11 @@ def test_a_new_step_upgrades_an_old_database_in_place(tmp_path):
 
 def test_cache_answers_the_same_request_without_a_call(tmp_path):
     store = Store(tmp_path / "s.sqlite3")
-    inner = FakeBackend(ChatResult(content='{"facts": []}', finish_reason="stop", usage=Usage(prompt_tokens=5, completion_tokens=3)))
+    inner = FakeBackend(
+        ChatResult(
+            content='{"facts": []}', finish_reason="stop", usage=Usage(prompt_tokens=5, completion_tokens=3)
+        )
+    )
     cached = CachingBackend(inner, store)
     first = cached.chat(REQUEST)
     second = CachingBackend(FakeBackend(), Store(tmp_path / "s.sqlite3")).chat(REQUEST)

@@ -23,16 +23,34 @@ print(json.dumps({"file": briefer.__file__, "prompts": str(resource_dir("prompts
 
 def test_built_wheel_ships_prompts_and_templates_and_renders(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist")],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+        ],
+        check=True,
+        capture_output=True,
     )
     (wheel,) = (tmp_path / "dist").glob("briefer-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "briefer/prompts/extract.system.j2" in names and "briefer/templates/brief.md.j2" in names
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     env = {**os.environ, "PYTHONPATH": str(target)}
-    out = subprocess.run([sys.executable, "-c", SCRIPT], cwd=tmp_path, env=env, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
+    ).stdout
     import json
 
     data = json.loads(out)

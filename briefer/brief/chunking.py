@@ -17,7 +17,9 @@ import pysbd
 from ..models import Chunk
 
 _WORD = re.compile(r"[A-Za-z0-9_]+|[^\W\d_]+|\S", re.UNICODE)
-_WIDE = re.compile(r"[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
+_WIDE = re.compile(
+    r"[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]"
+)
 _CLAUSE = re.compile(r"[;:,\u2014\u2013)]\s+|\s+[\u2014\u2013-]\s+")
 
 

@@ -24,6 +24,7 @@ from .grounding import Grounded, ground_quote_parts
 from .prompts import Extraction, ProposedFact, extraction_schema, facts_wanted, load_prompts
 from .support import unsupported_terms
 
+
 @dataclass(frozen=True)
 class ExtractOptions:
     max_tokens: int = 1024
@@ -33,7 +34,9 @@ class ExtractOptions:
 
     @classmethod
     def from_settings(cls, settings: Any) -> ExtractOptions:
-        return cls(**{f: getattr(settings, f) for f in ("max_tokens", "max_reasks", "max_facts", "temperature")})
+        return cls(
+            **{f: getattr(settings, f) for f in ("max_tokens", "max_reasks", "max_facts", "temperature")}
+        )
 
 
 @dataclass
@@ -67,7 +70,19 @@ def add_counts(a: GroundingCounts, b: GroundingCounts) -> GroundingCounts:
     tiers = dict(a.quotes_by_tier)
     for tier, n in b.quotes_by_tier.items():
         tiers[tier] = tiers.get(tier, 0) + n
-    numbers = {k: getattr(a, k) + getattr(b, k) for k in ("proposed", "grounded", "dropped", "unsupported", "reasks", "quotes", "quotes_rejected", "merged")}
+    numbers = {
+        k: getattr(a, k) + getattr(b, k)
+        for k in (
+            "proposed",
+            "grounded",
+            "dropped",
+            "unsupported",
+            "reasks",
+            "quotes",
+            "quotes_rejected",
+            "merged",
+        )
+    }
     return GroundingCounts(quotes_by_tier=dict(sorted(tiers.items())), **numbers)
 
 
@@ -121,18 +136,32 @@ def _extract(backend: Backend, article: Article, chunk: Chunk, options: ExtractO
             break
         outcome.counts.reasks += 1
         reask = prompts.reask(problems, only_failed=parsed)
-        messages = (*messages, {"role": "assistant", "content": result.content}, {"role": "user", "content": reask})
+        messages = (
+            *messages,
+            {"role": "assistant", "content": result.content},
+            {"role": "user", "content": reask},
+        )
         if parsed:  # only the failed facts are asked again: a short answer, not the whole list
             schema = extraction_schema(min(len(problems), options.max_facts), 1)
     if not outcome.facts and last_error and not outcome.counts.proposed:
-        outcome.failure = f"the LLM kept returning invalid output after {options.max_reasks} re-asks ({last_error})"
+        outcome.failure = (
+            f"the LLM kept returning invalid output after {options.max_reasks} re-asks ({last_error})"
+        )
     return outcome
 
 
-def _complete(backend: Backend, messages: tuple, schema: dict, options: ExtractOptions, outcome: ChunkOutcome) -> ChatResult:
+def _complete(
+    backend: Backend, messages: tuple, schema: dict, options: ExtractOptions, outcome: ChunkOutcome
+) -> ChatResult:
     budget = options.max_tokens
     while True:
-        request = ChatRequest(messages=messages, schema=schema, schema_name="extraction", max_tokens=budget, temperature=options.temperature)
+        request = ChatRequest(
+            messages=messages,
+            schema=schema,
+            schema_name="extraction",
+            max_tokens=budget,
+            temperature=options.temperature,
+        )
         result = backend.chat(request)
         outcome.usage += result.usage
         if result.finish_reason != "length":
@@ -175,7 +204,9 @@ _DATE_WORDS = re.compile(
 
 def checked_kind(kind: FactKind, claim: str) -> FactKind:
     """Small models label almost anything "number" or "date"; demote labels the claim cannot bear."""
-    if kind == FactKind.number and not (re.search(r"\d|\bper ?cent", claim, re.IGNORECASE) or NUMBER_WORD.search(claim.casefold())):
+    if kind == FactKind.number and not (
+        re.search(r"\d|\bper ?cent", claim, re.IGNORECASE) or NUMBER_WORD.search(claim.casefold())
+    ):
         return FactKind.context
     if kind == FactKind.date and not _DATE_WORDS.search(claim):
         return FactKind.context
@@ -186,14 +217,18 @@ def _problem(proposed: ProposedFact, grounded: list[Grounded]) -> str | None:
     """Why this fact cannot be rendered, phrased as a re-ask instruction; None if it can."""
     if not grounded:
         quotes = "; ".join(f'"{q}"' for q in proposed.quotes)
-        return f'fact "{proposed.claim}": none of its quotes ({quotes}) is in the article; copy a quote exactly'
+        return (
+            f'fact "{proposed.claim}": none of its quotes ({quotes}) is in the article; copy a quote exactly'
+        )
     missing = unsupported_terms(proposed.claim, " ".join(g.span.text for g in grounded))
     if missing:
         return f'fact "{proposed.claim}": its quotes do not mention {", ".join(missing)}; quote the text that says so'
     return None
 
 
-def _ground_all(text: str, quotes: list[str], region: tuple[int, int], counts: GroundingCounts) -> list[Grounded]:
+def _ground_all(
+    text: str, quotes: list[str], region: tuple[int, int], counts: GroundingCounts
+) -> list[Grounded]:
     found: list[Grounded] = []
     for quote in quotes:
         counts.quotes += 1

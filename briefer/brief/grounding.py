@@ -112,7 +112,11 @@ def _tighten(needle: str, hay: str, start: int, end: int) -> tuple[int, int]:
     """
     pad = len(needle) // 4
     lo, hi = max(0, start - pad), min(len(hay), end + pad)
-    blocks = [b for b in Levenshtein.opcodes(needle, hay[lo:hi]) if b.tag == "equal" and b.dest_end - b.dest_start >= 3]
+    blocks = [
+        b
+        for b in Levenshtein.opcodes(needle, hay[lo:hi])
+        if b.tag == "equal" and b.dest_end - b.dest_start >= 3
+    ]
     if not blocks:
         return start, end
     return lo + blocks[0].dest_start, lo + blocks[-1].dest_end

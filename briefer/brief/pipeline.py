@@ -30,7 +30,9 @@ def brief_article(
     for n, chunk in enumerate(chunks, 1):
         outcome = extract_chunk(backend, article, chunk, options)
         if outcome.failure:
-            failures.append(ChunkFailure(chunk=chunk.index, start=chunk.start, end=chunk.end, reason=outcome.failure))
+            failures.append(
+                ChunkFailure(chunk=chunk.index, start=chunk.start, end=chunk.end, reason=outcome.failure)
+            )
         total.absorb(outcome)
         if on_chunk:
             on_chunk(n, len(chunks))

@@ -83,7 +83,9 @@ class Prompts:
 
     example: dict[str, Any]
 
-    def messages(self, article: Article, chunk: Chunk, max_facts: int, min_facts: int) -> tuple[dict[str, str], ...]:
+    def messages(
+        self, article: Article, chunk: Chunk, max_facts: int, min_facts: int
+    ) -> tuple[dict[str, str], ...]:
         """System rules, one worked example as a chat turn, then the chunk."""
         system = self.env.get_template("extract.system.j2").render(max_facts=max_facts, min_facts=min_facts)
         user = self.env.get_template("extract.user.j2").render(title=article.title, chunk=chunk.text)
@@ -105,6 +107,8 @@ def load_prompts() -> Prompts:
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.iterdir() if p.suffix in (".j2", ".json")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    env = Environment(loader=FileSystemLoader(directory), undefined=StrictUndefined, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(directory), undefined=StrictUndefined, keep_trailing_newline=True
+    )
     example = json.loads((directory / "extract.example.json").read_text(encoding="utf-8"))
     return Prompts(env=env, version=f"{PROMPT_NAME}+{digest.hexdigest()[:8]}", example=example)

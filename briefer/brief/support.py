@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import re
 
-from ..text import NAME, NUMBER, NUMBER_WORD, NUMBER_WORD_VALUES, STOP_WORDS, content_words, match_prefix, normalize
+from ..text import (
+    NAME,
+    NUMBER,
+    NUMBER_WORD,
+    NUMBER_WORD_VALUES,
+    STOP_WORDS,
+    content_words,
+    match_prefix,
+    normalize,
+)
 
 MIN_OVERLAP = 0.5  # of a claim's content words must occur in its quotes
 
 
 def _has_number_word(word: str, text: str, digits: str) -> bool:
-    """"nine" is supported by "nine" or by "9"."""
+    """ "nine" is supported by "nine" or by "9"."""
     if re.search(rf"\b{word}\b", text):
         return True
     value = NUMBER_WORD_VALUES.get(word)

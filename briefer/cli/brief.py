@@ -14,7 +14,12 @@ FORMATS = ["md", "json"]  # the names registered in briefer.output.formats (chec
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("article")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically) instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (atomically) instead of stdout.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
 @click.option("--template", help="Built-in template name (brief, summary) or path to a .j2 file.")
 @model_options
@@ -32,7 +37,9 @@ def brief(article: str, output: Path | None, fmt: str, **kwargs: Any) -> None:
     source = load_article(article)
     progress = None if quiet else (lambda n, total: click.echo(f"briefer: chunk {n}/{total} done", err=True))
     with runtime.open_store() as store, runtime.backend(store) as backend:
-        result = brief_article(source, backend, max_chunk_tokens=runtime.chunk_tokens, options=runtime.options, on_chunk=progress)
+        result = brief_article(
+            source, backend, max_chunk_tokens=runtime.chunk_tokens, options=runtime.options, on_chunk=progress
+        )
     text = render(result, fmt=fmt, template=settings.template)
     if output:
         write_atomic(output, text)

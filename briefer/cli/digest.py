@@ -26,8 +26,13 @@ class BarProgress:
 
     def __init__(self) -> None:
         self.bar = Progress(
-            TextColumn("briefing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("{task.fields[last]}"), transient=True, console=Console(stderr=True),
+            TextColumn("briefing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[last]}"),
+            transient=True,
+            console=Console(stderr=True),
         )
         self.task = None
 
@@ -80,14 +85,20 @@ def digest(config_path: Path, **kwargs: Any) -> None:
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("config_path", metavar="CONFIG", type=CONFIG)
-@click.option("--print-cron", is_flag=True, help="Print a crontab line and systemd service/timer units instead of running.")
+@click.option(
+    "--print-cron",
+    is_flag=True,
+    help="Print a crontab line and systemd service/timer units instead of running.",
+)
 @model_options
 @handle_errors
 def schedule(config_path: Path, print_cron: bool, **kwargs: Any) -> None:
     """Run CONFIG's digest at its [schedule] cron times, in the foreground (catches up one missed run)."""
     config, runtime, quiet = _prepare(config_path, kwargs)
     if config.schedule is None:
-        raise ConfigError(f"{config_path} has no [schedule] table; add cron = \"0 7 * * *\" and timezone = \"Europe/Berlin\".")
+        raise ConfigError(
+            f'{config_path} has no [schedule] table; add cron = "0 7 * * *" and timezone = "Europe/Berlin".'
+        )
     cron, zone = config.schedule.cron, config.schedule.timezone
     if print_cron:
         click.echo(crontab_line(config_path, cron, zone))
@@ -97,4 +108,6 @@ def schedule(config_path: Path, print_cron: bool, **kwargs: Any) -> None:
             click.echo(f"# no systemd timer: {exc}")
         return
     with runtime.open_store() as store:
-        Scheduler(config.key, cron, config.schedule.zone, lambda slot: _run_once(config, runtime, quiet), store).serve()
+        Scheduler(
+            config.key, cron, config.schedule.zone, lambda slot: _run_once(config, runtime, quiet), store
+        ).serve()

@@ -21,7 +21,11 @@ def doctor(**kwargs: Any) -> None:
 
     settings, _ = settings_from(kwargs)
     choice = choose(settings)
-    rows = [("briefer", __version__), ("python", sys.version.split()[0]), ("backend", f"{choice.kind.value}: {choice.reason}")]
+    rows = [
+        ("briefer", __version__),
+        ("python", sys.version.split()[0]),
+        ("backend", f"{choice.kind.value}: {choice.reason}"),
+    ]
     rows += backend_module(choice.kind).doctor_rows(settings)
     rows += [("config file", str(config_path())), ("state", str(settings.state_path()))]
     width = max(len(name) for name, _ in rows)

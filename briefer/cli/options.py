@@ -39,7 +39,9 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - last line of defence: no raw traceback for users
             log.debug("internal error", exc_info=True)
-            click.echo(f"briefer: internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
+            click.echo(
+                f"briefer: internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True
+            )
             sys.exit(1)
 
     return wrapper
@@ -48,16 +50,42 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that talks to an LLM."""
     options = [
-        click.option("--model", help="Model name at the endpoint (default: the server's first model, or the local model)."),
-        click.option("--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (or OPENAI_BASE_URL)."),
-        click.option("--model-path", type=click.Path(dir_okay=False), help="A GGUF file for the local server (or BRIEFER_MODEL_PATH)."),
-        click.option("--structured-mode", type=click.Choice(["auto", "json_schema", "json_object"]),
-                     help="Structured-output request shape (default: json_object locally, auto for a server)."),
-        click.option("--max-chunk-tokens", type=int, help="Token budget of one article chunk (default 300 for the local model, 1500 for a server)."),
+        click.option(
+            "--model",
+            help="Model name at the endpoint (default: the server's first model, or the local model).",
+        ),
+        click.option(
+            "--base-url",
+            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (or OPENAI_BASE_URL).",
+        ),
+        click.option(
+            "--model-path",
+            type=click.Path(dir_okay=False),
+            help="A GGUF file for the local server (or BRIEFER_MODEL_PATH).",
+        ),
+        click.option(
+            "--structured-mode",
+            type=click.Choice(["auto", "json_schema", "json_object"]),
+            help="Structured-output request shape (default: json_object locally, auto for a server).",
+        ),
+        click.option(
+            "--max-chunk-tokens",
+            type=int,
+            help="Token budget of one article chunk (default 300 for the local model, 1500 for a server).",
+        ),
         click.option("--max-tokens", type=int, help="Answer budget of one LLM call (default 1024)."),
-        click.option("--max-reasks", type=int, help="Re-asks after invalid or ungrounded answers (default 2)."),
-        click.option("--no-cache", "no_cache", is_flag=True, help="Do not read or write the LLM response cache."),
-        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: the user config dir)."),
+        click.option(
+            "--max-reasks", type=int, help="Re-asks after invalid or ungrounded answers (default 2)."
+        ),
+        click.option(
+            "--no-cache", "no_cache", is_flag=True, help="Do not read or write the LLM response cache."
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Config file (default: the user config dir).",
+        ),
         click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug)."),
         click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr."),
     ]

@@ -19,7 +19,9 @@ from .identity import Unique
 from .model import Digest, DigestArticle, DigestCitation, DigestFact, NotCovered, Story
 
 
-def assemble_digest(name: str, day: str, articles: list[Unique], collection: Collection, problems: list[NotCovered]) -> Digest:
+def assemble_digest(
+    name: str, day: str, articles: list[Unique], collection: Collection, problems: list[NotCovered]
+) -> Digest:
     """Label articles, cluster them into stories, merge facts and number the citations digest-wide."""
     labelled = [_digest_article(f"A{n}", u) for n, u in enumerate(articles, 1)]
     groups = clusters([a.brief.article.text for a in labelled])
@@ -29,8 +31,13 @@ def assemble_digest(name: str, day: str, articles: list[Unique], collection: Col
     citations = [_citation(cid, label, ref, labelled) for (label, ref), cid in numbers.items()]
     not_covered = collection.problems + problems
     return Digest(
-        name=name, date=day, stories=stories, articles=labelled, citations=citations,
-        not_covered=not_covered, left_out=dict(sorted(collection.left_out.items())),
+        name=name,
+        date=day,
+        stories=stories,
+        articles=labelled,
+        citations=citations,
+        not_covered=not_covered,
+        left_out=dict(sorted(collection.left_out.items())),
     )
 
 
@@ -46,7 +53,11 @@ def _story(members: list[DigestArticle], numbers: dict[tuple[str, int], int]) ->
         refs = [(members[n].label, cid) for n, cid in sf.refs]
         ids = sorted({numbers.setdefault(ref, len(numbers) + 1) for ref in refs})
         labels = [members[n].label for n in sf.articles]
-        facts.append(DigestFact(claim=sf.claim, kind=sf.kind, citations=ids, articles=labels, corroborated=len(labels) > 1))
+        facts.append(
+            DigestFact(
+                claim=sf.claim, kind=sf.kind, citations=ids, articles=labels, corroborated=len(labels) > 1
+            )
+        )
     return Story(title=members[0].title, articles=[a.label for a in members], facts=facts)
 
 

@@ -56,7 +56,9 @@ def content_hash(text: str) -> str:
 
 
 def features(text: str) -> set[str]:
-    words = [stem(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
+    words = [
+        stem(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())
+    ]
     return set(words)
 
 
@@ -109,7 +111,9 @@ def same_report(a: Fact, brief_a: Brief, b: Fact, brief_b: Brief) -> bool:
     """Two articles state the same fact: near-identical claims, or similar claims over similar quotes."""
     quotes_a = normalize(" ".join(brief_a.citation(i).span.text for i in a.citations))
     quotes_b = normalize(" ".join(brief_b.citation(i).span.text for i in b.citations))
-    return same_claim(a.claim, b.claim, same_evidence=fuzz.token_set_ratio(quotes_a, quotes_b) >= SIMILAR_QUOTES)
+    return same_claim(
+        a.claim, b.claim, same_evidence=fuzz.token_set_ratio(quotes_a, quotes_b) >= SIMILAR_QUOTES
+    )
 
 
 def story_facts(briefs: Sequence[Brief]) -> list[StoryFact]:

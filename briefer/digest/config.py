@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -96,7 +96,7 @@ class DigestConfig(Strict):
     def zone(self) -> tzinfo:
         if self.schedule:
             return self.schedule.zone
-        return datetime.now().astimezone().tzinfo or timezone.utc
+        return datetime.now().astimezone().tzinfo or UTC
 
     @property
     def base(self) -> Path:
@@ -123,10 +123,14 @@ def load_digest_config(path: Path | str) -> DigestConfig:
         raise ConfigError(f"Digest config {path} does not exist; see examples/digest.toml.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Digest config {path} is not valid TOML: {exc}") from None
-    return digest_config(data, base=path.resolve().parent, key=str(path.resolve()), what=f"digest config {path}")
+    return digest_config(
+        data, base=path.resolve().parent, key=str(path.resolve()), what=f"digest config {path}"
+    )
 
 
-def digest_config(data: dict[str, Any], *, base: Path, key: str | None = None, what: str = "digest config") -> DigestConfig:
+def digest_config(
+    data: dict[str, Any], *, base: Path, key: str | None = None, what: str = "digest config"
+) -> DigestConfig:
     try:
         config = DigestConfig.model_validate(data).anchored(base, key)
     except ValidationError as exc:
@@ -138,7 +142,9 @@ def digest_config(data: dict[str, Any], *, base: Path, key: str | None = None, w
     return config
 
 
-def digest_settings(config: DigestConfig, overrides: dict[str, Any] | None = None, path: Path | None = None) -> Settings:
+def digest_settings(
+    config: DigestConfig, overrides: dict[str, Any] | None = None, path: Path | None = None
+) -> Settings:
     """briefer's settings layers with the config's ``[settings]`` table above the environment, below the command line."""
     mine = config.settings.model_dump(exclude_unset=True)
     return load_settings({**mine, **{k: v for k, v in (overrides or {}).items() if v is not None}}, path=path)

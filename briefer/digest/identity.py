@@ -42,7 +42,9 @@ def unique_articles(items: list[Item], runtime: Runtime) -> list[Unique]:
         first, *copies = by_key[key]
         digest = content_hash(first.article.text)
         if digest not in by_hash:
-            by_hash[digest] = Unique(first, digest, runtime.brief_key(first.article.text, first.article.title))
+            by_hash[digest] = Unique(
+                first, digest, runtime.brief_key(first.article.text, first.article.title)
+            )
         unique = by_hash[digest]
         for item in (first, *copies):
             if address(item) not in unique.addresses:

@@ -26,7 +26,9 @@ def config_lock(key: str, settings: Settings) -> Iterator[None]:
     try:
         lock.acquire()
     except filelock.Timeout:
-        raise BrieferError(f"Another digest of {key} is running (lock {path}); wait for it to finish.") from None
+        raise BrieferError(
+            f"Another digest of {key} is running (lock {path}); wait for it to finish."
+        ) from None
     try:
         yield
     finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from ..models import Brief, FactKind, MatchTier, NotCovered, Span, Strict
+from ..models import Brief, FactKind, MatchTier, NotCovered, Span, Strict, check_citations
 from ..sources.config import invalid
 
 __all__ = ["Digest", "DigestArticle", "DigestCitation", "DigestFact", "NotCovered", "Story"]
@@ -54,16 +54,13 @@ class Digest(Strict):
 
     @model_validator(mode="after")
     def _resolves(self) -> Digest:
-        """Every marker is a citation whose quote is its article's exact text."""
         texts = {a.label: a.brief.article.text for a in self.articles}
-        for c in self.citations:
-            if texts[c.article][c.span.start : c.span.end] != c.span.text:
-                raise invalid(f"citation {c.id} does not match article {c.article}")
-        ids = {c.id for c in self.citations}
-        for story in self.stories:
-            for f in story.facts:
-                if not f.citations or not set(f.citations) <= ids:
-                    raise invalid(f"fact {f.claim!r} has no valid citation")
+        try:
+            check_citations(
+                self.citations, lambda c: texts[c.article], (f for s in self.stories for f in s.facts)
+            )
+        except ValueError as exc:
+            raise invalid(str(exc)) from None
         return self
 
     def citation(self, cid: int) -> DigestCitation:

@@ -26,10 +26,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import ContextManager, Protocol
+from typing import Protocol
 
 from ..brief.pipeline import brief_article
 from ..config import Settings
@@ -112,7 +113,7 @@ def run_digest(
     """
     if isinstance(runtime, Settings):
         runtime = Runtime.resolve(runtime, concurrency=config.concurrency)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     day = now.astimezone(config.zone()).date().isoformat()
     with config_lock(config.key, runtime.settings), runtime.open_store() as store:
         run = _Run(config, runtime, store, open_backend or runtime.backend, progress or LogProgress())
@@ -139,7 +140,9 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
     md_path, json_path = write_digest(digest, config)
     counts.update(articles=len(articles), new=new, failed=len(problems), stories=len(digest.stories))
     status = "partial" if digest.not_covered else "ok"
-    log.info("digest %s: %d stories from %d articles (%s)", md_path, len(digest.stories), len(articles), status)
+    log.info(
+        "digest %s: %d stories from %d articles (%s)", md_path, len(digest.stories), len(articles), status
+    )
     return RunResult(digest, md_path, json_path, status, counts)
 
 
@@ -161,14 +164,20 @@ def brief_all(articles: list[Unique], run: _Run) -> tuple[list[NotCovered], dict
             problems = _extract_all(todo, backend, run)
             calls = backend.calls
     run.progress.finish()
-    return problems, {"briefed": len(todo) - len(problems), "reused": len(articles) - len(todo), "llm_calls": calls}
+    return problems, {
+        "briefed": len(todo) - len(problems),
+        "reused": len(articles) - len(todo),
+        "llm_calls": calls,
+    }
 
 
 def _extract_all(todo: list[Unique], backend: Backend, run: _Run) -> list[NotCovered]:
     """Brief ``todo`` on a thread pool; results are kept in input order, whatever order they finish in."""
     outcomes: dict[int, NotCovered | None] = {}
     with ThreadPoolExecutor(max_workers=run.runtime.concurrency, thread_name_prefix="briefer-digest") as pool:
-        futures: dict[Future, int] = {pool.submit(_extract_one, u, backend, run): n for n, u in enumerate(todo)}
+        futures: dict[Future, int] = {
+            pool.submit(_extract_one, u, backend, run): n for n, u in enumerate(todo)
+        }
         try:
             pending = set(futures)
             while pending:
@@ -203,5 +212,3 @@ def write_digest(digest: Digest, config: DigestConfig) -> tuple[Path, Path]:
     write_atomic(json_path, digest.model_dump_json(indent=2) + "\n")
     write_atomic(md_path, markdown)
     return md_path, json_path
-
-

@@ -28,7 +28,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,7 @@ MAX_NAP = 60.0
 
 
 def utc_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def next_slot(cron: str, zone: ZoneInfo, after: datetime) -> datetime:
@@ -87,7 +87,9 @@ class Scheduler:
             self.fire(missed)
             runs += 1
         while max_runs is None or runs < max_runs:
-            slot = next_slot(self.cron, self.zone, max(self.clock(), self.store.last_slot(self.key) or self.clock()))
+            slot = next_slot(
+                self.cron, self.zone, max(self.clock(), self.store.last_slot(self.key) or self.clock())
+            )
             log.info("next digest at %s", slot.isoformat())
             self.sleep_until(slot)
             self.fire(slot)
@@ -105,7 +107,9 @@ class Scheduler:
         except BrieferError as exc:
             log.error("digest for %s failed: %s", slot.isoformat(), exc)
         except Exception as exc:  # noqa: BLE001 -- a scheduler outlives one bad run
-            log.error("digest for %s failed: %s: %s", slot.isoformat(), type(exc).__name__, exc, exc_info=True)
+            log.error(
+                "digest for %s failed: %s: %s", slot.isoformat(), type(exc).__name__, exc, exc_info=True
+            )
         self.store.set_last_slot(self.key, slot)
 
 
@@ -174,6 +178,8 @@ def _weekdays(value: str) -> str:
     out = []
     for part in value.split(","):
         if "/" in part:
-            raise ConfigError(f"schedule.cron: weekday steps ({value!r}) cannot be written for systemd; use the crontab line instead")
+            raise ConfigError(
+                f"schedule.cron: weekday steps ({value!r}) cannot be written for systemd; use the crontab line instead"
+            )
         out.append("..".join(day(t) for t in part.split("-")))
     return ",".join(out)

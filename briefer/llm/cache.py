@@ -16,7 +16,9 @@ from .base import Backend, ChatRequest, ChatResult
 
 
 def cache_key(model: str, mode: str, request: ChatRequest) -> str:
-    payload = json.dumps({"model": model, "mode": mode, "request": request.fingerprint()}, sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(
+        {"model": model, "mode": mode, "request": request.fingerprint()}, sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -44,5 +46,7 @@ class CachingBackend:
         result = self.inner.chat(request)
         if result.finish_reason == "stop":
             u = result.usage
-            self.store.cache_put(key, self.model, result.content, result.finish_reason, u.prompt_tokens, u.completion_tokens)
+            self.store.cache_put(
+                key, self.model, result.content, result.finish_reason, u.prompt_tokens, u.completion_tokens
+            )
         return result

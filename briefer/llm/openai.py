@@ -46,7 +46,9 @@ _MODE_REFUSED = (openai.BadRequestError, openai.UnprocessableEntityError, openai
 def openai_client(settings: Settings, base_url: str | None = None) -> openai.OpenAI:
     """A client for the configured endpoint (or ``base_url``), with the SDK's own retries off."""
     key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
-    return openai.OpenAI(api_key=key, base_url=base_url or settings.base_url, timeout=settings.timeout, max_retries=0)
+    return openai.OpenAI(
+        api_key=key, base_url=base_url or settings.base_url, timeout=settings.timeout, max_retries=0
+    )
 
 
 def response_format(mode: str, name: str, schema: dict[str, Any]) -> dict[str, Any]:

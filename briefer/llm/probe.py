@@ -35,4 +35,3 @@ def server_health(base_url: str, timeout: float = 2.0) -> tuple[bool, str]:
     except (ValueError, AttributeError):
         return False, f"{url} answered HTTP {status} but not with a model list"
     return True, f"{url} answered HTTP {status}; models: {', '.join(map(str, ids)) or 'none'}"
-

@@ -25,7 +25,9 @@ def remote_model(settings: Settings, client: openai.OpenAI) -> str:
     try:
         models = client.models.list()
     except openai.APIError as exc:
-        raise LLMError(f"Cannot list models at {settings.base_url} ({type(exc).__name__}); pass --model.") from exc
+        raise LLMError(
+            f"Cannot list models at {settings.base_url} ({type(exc).__name__}); pass --model."
+        ) from exc
     first = next(iter(models), None)
     if first is None:
         raise LLMError(f"The server at {settings.base_url} lists no models; pass --model.")
@@ -36,7 +38,9 @@ def remote_model(settings: Settings, client: openai.OpenAI) -> str:
 def open_backend(settings: Settings, lazy: bool = True) -> Iterator[Backend]:
     client = openai_client(settings)
     model = remote_model(settings, client)
-    yield OpenAIBackend(client, model, structured_mode=settings.structured_mode or "auto", attempts=settings.attempts)
+    yield OpenAIBackend(
+        client, model, structured_mode=settings.structured_mode or "auto", attempts=settings.attempts
+    )
 
 
 def doctor_rows(settings: Settings) -> list[tuple[str, str]]:

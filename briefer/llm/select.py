@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import Iterator
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, ContextManager, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..config import Settings
 
@@ -63,11 +64,15 @@ def choose(settings: Settings) -> Choice:
         return Choice(BackendKind.remote, f"base URL {settings.base_url} is configured")
     if settings.api_key:
         return Choice(BackendKind.remote, "OPENAI_API_KEY is set (OpenAI's API)")
-    return Choice(BackendKind.local, "no API key and no base URL are configured, so briefer serves its local model")
+    return Choice(
+        BackendKind.local, "no API key and no base URL are configured, so briefer serves its local model"
+    )
 
 
 @contextlib.contextmanager
-def open_backend(settings: Settings, kind: BackendKind, *, store: Store | None = None, lazy: bool = True) -> Iterator[Backend]:
+def open_backend(
+    settings: Settings, kind: BackendKind, *, store: Store | None = None, lazy: bool = True
+) -> Iterator[Backend]:
     """The backend for one run, answering from ``store``'s response cache when one is given.
 
     With ``lazy`` the local server starts on the first cache miss, so a fully

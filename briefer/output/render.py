@@ -78,7 +78,9 @@ def resolve_template(name: str) -> tuple[Path, str]:
     path = Path(name).expanduser()
     if path.is_file():
         return path.resolve().parent, path.name
-    names = ", ".join(sorted(p.name.removesuffix(".md.j2") for p in resource_dir("templates").glob("*.md.j2")))
+    names = ", ".join(
+        sorted(p.name.removesuffix(".md.j2") for p in resource_dir("templates").glob("*.md.j2"))
+    )
     raise ConfigError(f"Template {name!r} not found: use a built-in name ({names}) or a path to a .j2 file.")
 
 

@@ -47,14 +47,20 @@ _MAGICS: tuple[tuple[bytes, str, str], ...] = (
     (b"\xff\xd8\xff", "a JPEG image", "pass the article as text or HTML"),
     (b"GIF87a", "a GIF image", "pass the article as text or HTML"),
     (b"GIF89a", "a GIF image", "pass the article as text or HTML"),
-    (b"PK\x03\x04", "a ZIP archive (or a .docx/.odt/.epub document)", "export the article as plain text first"),
+    (
+        b"PK\x03\x04",
+        "a ZIP archive (or a .docx/.odt/.epub document)",
+        "export the article as plain text first",
+    ),
     (b"\x1f\x8b", "gzip-compressed data", "decompress it first (gunzip)"),
     (b"{\\rtf", "an RTF document", "export the article as plain text first"),
     (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document", "export the article as plain text first"),
 )
 
 
-def article_from_bytes(data: bytes, *, source: str, content_type: str | None = None, url: str | None = None) -> Article:
+def article_from_bytes(
+    data: bytes, *, source: str, content_type: str | None = None, url: str | None = None
+) -> Article:
     """Decode ``data`` (text or HTML) into an Article; ``url`` set means it came over HTTP."""
     name = _display(source)
     _check_binary(data, name)
@@ -62,7 +68,9 @@ def article_from_bytes(data: bytes, *, source: str, content_type: str | None = N
     body = data[len(_BOM) :] if bom else data
     if _is_html(body, source=source, content_type=content_type):
         return _html_article(body, source=source, content_type=content_type, url=url, bom=bom)
-    text = _decode_text(body, name, charset=_charset(content_type), offset=len(data) - len(body), web=url is not None)
+    text = _decode_text(
+        body, name, charset=_charset(content_type), offset=len(data) - len(body), web=url is not None
+    )
     _check_not_blank(text, name)
     return Article(text=text, title=make_title(text), source=source, url=url, bom_removed=bom)
 
@@ -162,11 +170,15 @@ def _is_html(body: bytes, *, source: str, content_type: str | None) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
-def _html_article(body: bytes, *, source: str, content_type: str | None, url: str | None, bom: bool) -> Article:
+def _html_article(
+    body: bytes, *, source: str, content_type: str | None, url: str | None, bom: bool
+) -> Article:
     name = _display(source)
     charset = _charset(content_type) or _meta_charset(body)
     if charset or url is None:
-        html: str | bytes = _decode_text(body, name, charset=charset, offset=3 if bom else 0, web=url is not None)
+        html: str | bytes = _decode_text(
+            body, name, charset=charset, offset=3 if bom else 0, web=url is not None
+        )
     else:
         html = _utf8_or_bytes(body)  # undeclared charset on the web: trafilatura guesses
     doc = _extract(html, url)
@@ -176,7 +188,9 @@ def _html_article(body: bytes, *, source: str, content_type: str | None, url: st
             f"no article text could be extracted from the HTML in {name}; save the article as plain text and pass that"
         )
     title = (doc.title or "").strip() or make_title(text)
-    return Article(text=text, title=make_title(title), source=source, url=url, date=doc.date or None, bom_removed=bom)
+    return Article(
+        text=text, title=make_title(title), source=source, url=url, date=doc.date or None, bom_removed=bom
+    )
 
 
 def _extract(html: str | bytes, url: str | None):  # -> trafilatura.settings.Document | None

@@ -85,7 +85,11 @@ class SourceKind:
 KINDS: dict[str, SourceKind] = {}
 
 
-def register(key: str, jobs: Callable[[list[str], Context, Collection], Jobs], check: Callable[[list[str]], list[str]] | None = None) -> None:
+def register(
+    key: str,
+    jobs: Callable[[list[str], Context, Collection], Jobs],
+    check: Callable[[list[str]], list[str]] | None = None,
+) -> None:
     KINDS[key] = SourceKind(key, check or (lambda values: values), jobs)
 
 

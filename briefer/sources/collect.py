@@ -33,7 +33,9 @@ def collect(config: SourcesConfig, base: Path, filters: Filters) -> Collection:
     """Load every article the sources name; never raises for a single bad source."""
     out = Collection()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        ctx = Context(base=base, timeout=config.timeout, max_per_feed=config.max_per_feed, filters=filters, pool=pool)
+        ctx = Context(
+            base=base, timeout=config.timeout, max_per_feed=config.max_per_feed, filters=filters, pool=pool
+        )
         jobs = []
         for key, values in config.kinds():
             jobs += KINDS[key].jobs(values, ctx, out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
@@ -52,7 +52,7 @@ def _read_feed(feed: str, ctx: Context) -> tuple[Jobs, Counter[str]] | NotCovere
 
 def _entry_time(entry: dict) -> datetime | None:
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    return datetime(*stamp[:6], tzinfo=timezone.utc) if stamp else None
+    return datetime(*stamp[:6], tzinfo=UTC) if stamp else None
 
 
 register("feeds", feed_jobs, http_urls)

@@ -59,7 +59,9 @@ def _check_content_type(ctype: str | None, url: str) -> None:
 
 def _check_length(length: str | None, url: str, max_bytes: int) -> None:
     if length and length.strip().isdigit() and int(length) > max_bytes:
-        _fail(f"{url} is {int(length):,} bytes, larger than the {max_bytes:,}-byte limit; pass a smaller page")
+        _fail(
+            f"{url} is {int(length):,} bytes, larger than the {max_bytes:,}-byte limit; pass a smaller page"
+        )
 
 
 def _decompress(data: bytes, encoding: str | None, url: str, max_bytes: int) -> bytes:
@@ -73,5 +75,3 @@ def _decompress(data: bytes, encoding: str | None, url: str, max_bytes: int) -> 
         return d.decompress(data, max_bytes + 1)
     except zlib.error as e:
         _fail(f"{url} sent corrupt {enc} data ({e}); try again later")
-
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..models import Article, NotCovered
@@ -21,8 +21,12 @@ def file_jobs(patterns: list[str], ctx: Context, out: Collection) -> Jobs:
         pattern = ctx.base / raw
         paths = expand(pattern)
         if not paths:
-            out.problems.append(NotCovered(source=_shown(pattern, ctx.base), reason="no article files match this path"))
-        jobs += [(_shown(p, ctx.base), _file_job(p, _shown(p, ctx.base), _shown(pattern, ctx.base))) for p in paths]
+            out.problems.append(
+                NotCovered(source=_shown(pattern, ctx.base), reason="no article files match this path")
+            )
+        jobs += [
+            (_shown(p, ctx.base), _file_job(p, _shown(p, ctx.base), _shown(pattern, ctx.base))) for p in paths
+        ]
     return jobs
 
 
@@ -44,7 +48,7 @@ def expand(pattern: Path) -> list[Path]:
 def _file_job(path: Path, shown: str, origin: str) -> Job:
     def load() -> Item:
         article = article_from_bytes(read_file(path, max_bytes=MAX_BYTES), source=shown)
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         return Item(article, path.resolve().as_uri(), origin, article_date(article) or mtime)
 
     return load
@@ -58,7 +62,7 @@ def article_date(article: Article) -> datetime | None:
         day = datetime.fromisoformat(article.date[:10])
     except ValueError:
         return None
-    return day.replace(tzinfo=timezone.utc) + timedelta(days=1)
+    return day.replace(tzinfo=UTC) + timedelta(days=1)
 
 
 register("paths", file_jobs)

@@ -21,5 +21,7 @@ def load_article(
         got = fetch_url(arg, timeout=timeout, max_bytes=max_bytes)
         return article_from_bytes(got.data, source=arg, content_type=got.content_type, url=got.url)
     if _SCHEME_RE.match(arg):
-        _fail(f"{arg} is not supported: only http:// and https:// URLs, file paths and '-' (stdin) can be read")
+        _fail(
+            f"{arg} is not supported: only http:// and https:// URLs, file paths and '-' (stdin) can be read"
+        )
     return article_from_bytes(read_file(arg, max_bytes=max_bytes), source=arg)

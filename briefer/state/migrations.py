@@ -68,13 +68,21 @@ def _create_digest_runs(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE schedules (config TEXT PRIMARY KEY, last_slot TEXT NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_llm_cache, _create_digest_state, _create_digest_runs]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _create_llm_cache,
+    _create_digest_state,
+    _create_digest_runs,
+]
 RUN_COUNTS = ("articles", "new", "briefed", "reused", "failed", "stories", "llm_calls")
 
 
-def migrate(db: sqlite3.Connection, migrations: list[Callable[[sqlite3.Connection], None]] | None = None) -> list[str]:
+def migrate(
+    db: sqlite3.Connection, migrations: list[Callable[[sqlite3.Connection], None]] | None = None
+) -> list[str]:
     """Apply the steps not yet recorded; return the names applied now."""
-    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL DEFAULT (datetime('now')))")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL DEFAULT (datetime('now')))"
+    )
     done = {row[0] for row in db.execute("SELECT name FROM migrations")}
     applied = []
     for step in migrations if migrations is not None else MIGRATIONS:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .migrations import RUN_COUNTS, migrate
@@ -70,10 +70,19 @@ class Store:
         """``(content, finish_reason, prompt_tokens, completion_tokens)`` of a cached answer."""
         with self.lock:
             return self.db.execute(
-                "SELECT content, finish_reason, prompt_tokens, completion_tokens FROM llm_cache WHERE key = ?", (key,)
+                "SELECT content, finish_reason, prompt_tokens, completion_tokens FROM llm_cache WHERE key = ?",
+                (key,),
             ).fetchone()
 
-    def cache_put(self, key: str, model: str, content: str, finish_reason: str, prompt_tokens: int, completion_tokens: int) -> None:
+    def cache_put(
+        self,
+        key: str,
+        model: str,
+        content: str,
+        finish_reason: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+    ) -> None:
         with self.lock:
             self.db.execute(
                 "INSERT OR REPLACE INTO llm_cache (key, model, content, finish_reason, prompt_tokens, completion_tokens)"
@@ -112,7 +121,8 @@ class Store:
         """Open a run row; rows of this config left ``running`` by a dead process become ``interrupted``."""
         with self.lock:
             self.db.execute(
-                "UPDATE digest_runs SET status = 'interrupted' WHERE config = ? AND status = 'running'", (config,)
+                "UPDATE digest_runs SET status = 'interrupted' WHERE config = ? AND status = 'running'",
+                (config,),
             )
             cursor = self.db.execute(
                 "INSERT INTO digest_runs (config, day, started, status) VALUES (?, ?, ?, 'running')",
@@ -144,9 +154,9 @@ class Store:
         with self.lock:
             self.db.execute(
                 "INSERT OR REPLACE INTO schedules (config, last_slot) VALUES (?, ?)",
-                (config, slot.astimezone(timezone.utc).isoformat()),
+                (config, slot.astimezone(UTC).isoformat()),
             )
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")

@@ -20,7 +20,9 @@ class LocalBackend:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.info = resolve_model(settings.model_path, settings.model_cache_dir())
-        self.model = settings.model or (DEFAULT_MODEL_NAME if self.info.source == "packaged" else self.info.path.stem)
+        self.model = settings.model or (
+            DEFAULT_MODEL_NAME if self.info.source == "packaged" else self.info.path.stem
+        )
         self.structured_mode = settings.structured_mode or "json_object"
         self.server = LocalServer(self.info.path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
         self._inner: OpenAIBackend | None = None
@@ -31,7 +33,9 @@ class LocalBackend:
             if self._inner is None:
                 self.server.start()
                 client = openai_client(self.settings, base_url=self.server.base_url)
-                self._inner = OpenAIBackend(client, self.model, structured_mode=self.structured_mode, attempts=self.settings.attempts)
+                self._inner = OpenAIBackend(
+                    client, self.model, structured_mode=self.structured_mode, attempts=self.settings.attempts
+                )
             return self._inner
 
     def chat(self, request: ChatRequest) -> ChatResult:

