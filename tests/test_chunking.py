@@ -76,3 +76,14 @@ def test_token_estimate_counts_cjk_per_character():
     assert estimate_tokens("東京で会議") == 5
     assert 2 <= estimate_tokens("internationalisation") <= 6
     assert estimate_tokens("") == 0
+
+
+def test_sentence_spans_are_the_same_from_many_threads():
+    """pysbd keeps the text on the segmenter: a shared one gave threads each other's sentences."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"{t} Extra sentence number {n}. And one more." * 3 for n, t in enumerate(TEXTS.values())] * 6
+    expected = [sentence_spans(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            assert list(pool.map(sentence_spans, texts)) == expected

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
+import threading
 
 import pysbd
 
@@ -33,9 +33,17 @@ def estimate_tokens(text: str) -> int:
     return total
 
 
-@lru_cache(maxsize=8)
+_local = threading.local()
+
+
 def _segmenter(language: str) -> pysbd.Segmenter:
-    return pysbd.Segmenter(language=language, clean=False)
+    """One segmenter per thread and language: pysbd keeps the text being split on the
+    object, so threads sharing one overwrite each other's text (digests at concurrency
+    > 1 then got different sentence spans from run to run)."""
+    cache = _local.__dict__.setdefault("segmenters", {})
+    if language not in cache:
+        cache[language] = pysbd.Segmenter(language=language, clean=False)
+    return cache[language]
 
 
 def sentence_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
