@@ -86,11 +86,38 @@ class Citation(Strict):
     score: float = 100.0
 
 
+class Attribution(Strict):
+    """Who asserts a fact and how sure the source is, decided from the source text, never the model's say-so."""
+
+    speaker: str | None = None  # as written in the source; None: the article's own voice, or unnamed
+    role: str | None = None  # as written in the source ("senior fellow at ...")
+    named: bool = False  # a named person or organisation, not a group such as "analysts"
+    cue: str | None = None  # the reporting cue as written ("said", "according to"); None: not reported speech
+    direct: bool = False  # the cited words are inside quotation marks
+    hedges: list[str] = []  # the source's hedges on the cited sentence ("could", "is expected to")
+    speaker_citation: int | None = None  # the citation of the speaker's name in the source
+
+    @property
+    def reported(self) -> bool:
+        return self.direct or self.cue is not None
+
+
 class Fact(Strict):
-    claim: str
+    claim: str  # the model's sentence, checked against the cited spans
     kind: FactKind
     entities: list[str] = []
     citations: list[int]  # Citation ids, never empty
+    statement: str = ""  # what a reader sees: the claim with its speaker or reporting cue ("" = the claim)
+    attribution: Attribution = Attribution()
+
+
+class DroppedFact(Strict):
+    """A proposed fact that is not rendered, with the quotes the model gave and why it was dropped."""
+
+    claim: str
+    quotes: list[str]
+    reason: str
+    times: int = 1  # the same claim dropped for the same reason (small models repeat themselves)
 
 
 class Usage(Strict):
@@ -114,6 +141,25 @@ class GroundingCounts(Strict):
     quotes_by_tier: dict[str, int] = {}
     quotes_rejected: int = 0
     merged: int = 0  # grounded facts folded into another by merge
+    speakers_supplied: int = 0  # reported speech whose speaker the model omitted: taken from the source
+    speakers_corrected: int = (
+        0  # reported speech whose speaker the model got wrong: corrected from the source
+    )
+    resupported: int = (
+        0  # claims cited by the article sentence that carries them instead of the model's quote
+    )
+    headlines_replaced: int = 0  # headline citations replaced by the body sentence that says the claim
+
+    def __add__(self, other: GroundingCounts) -> GroundingCounts:
+        tiers = dict(self.quotes_by_tier)
+        for tier, n in other.quotes_by_tier.items():
+            tiers[tier] = tiers.get(tier, 0) + n
+        numbers = {
+            k: getattr(self, k) + getattr(other, k)
+            for k, f in type(self).model_fields.items()
+            if f.annotation is int
+        }
+        return GroundingCounts(quotes_by_tier=dict(sorted(tiers.items())), **numbers)
 
 
 class NotCovered(Strict):
@@ -146,6 +192,7 @@ class Brief(Strict):
     facts: list[Fact]
     citations: list[Citation]
     meta: BriefMeta
+    dropped: list[DroppedFact] = []
 
     @model_validator(mode="after")
     def _verified(self) -> Brief:

@@ -49,8 +49,12 @@ class FakeBackend:
 
 
 def fact(
-    claim: str, quote: str | list[str], kind: str = "event", entities: list[str] | None = None
+    claim: str,
+    quote: str | list[str],
+    kind: str = "event",
+    entities: list[str] | None = None,
+    speaker: str = "",
 ) -> dict[str, Any]:
     """One proposed fact in the wire shape the extraction schema asks for."""
     quotes = [quote] if isinstance(quote, str) else quote
-    return {"claim": claim, "kind": kind, "entities": entities or [], "quotes": quotes}
+    return {"quotes": quotes, "speaker": speaker, "claim": claim, "kind": kind, "entities": entities or []}

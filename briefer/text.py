@@ -43,6 +43,15 @@ NEWS_FILLER = frozenset(
     ms one two new last first year years week day told according still shall like""".split()
 )
 
+# Attribution words: how a claim says who said it. They are neither content (a quote
+# never repeats "said") nor names ("According to the Kremlin, ...").
+REPORTING_WORDS = frozenset(
+    """said says say saying told tells according reportedly allegedly claimed claims claim added adds stated
+    states announced announces warned warns argued argues believes believe believed insisted insists noted
+    notes suggested suggests confirmed confirms denied denies described describes expects expected
+    however despite although meanwhile definitely also still""".split()
+)
+
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen"
@@ -112,8 +121,10 @@ def stem(word: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    """Normalized words of 3+ letters that are not function words."""
-    return [w for w in CONTENT_WORD.findall(normalize(text)) if w not in STOP_WORDS]
+    """Normalized words of 3+ letters that are neither function words nor attribution words."""
+    return [
+        w for w in CONTENT_WORD.findall(normalize(text)) if w not in STOP_WORDS and w not in REPORTING_WORDS
+    ]
 
 
 def numbers(text: str) -> set[str]:

@@ -72,11 +72,15 @@ class ByText(FakeBackend):
 def facts_for(chunk: str) -> list[dict]:
     if not chunk:
         return []
-    found = [{"quotes": [q], "claim": c, "kind": k, "entities": []} for q, c, k in RULES if q in chunk]
+    found = [
+        {"quotes": [q], "speaker": "", "claim": c, "kind": k, "entities": []}
+        for q, c, k in RULES
+        if q in chunk
+    ]
     if found:
         return found
     first = re.split(r"(?<=[.!?])\s+", chunk.strip().split("\n\n", 1)[-1])[0]
-    return [{"quotes": [first], "claim": first, "kind": "event", "entities": []}]
+    return [{"quotes": [first], "speaker": "", "claim": first, "kind": "event", "entities": []}]
 
 
 def opener(backend, store_path: Path | None = None, opened: list | None = None):

@@ -152,5 +152,5 @@ def test_a_claim_about_something_else_than_its_quote_is_unsupported():
 
     evidence = "Russia needs more access to North Korea's mineral resources, including rare metals."
     claim = "North Korea wants access to Russian electricity supplies and infrastructure investments."
-    assert unsupported_terms(claim, evidence) == ["most of the claim (44% of its words found)"]
+    assert unsupported_terms(claim, evidence) == ["most of what the claim says (44% of its words found)"]
     assert unsupported_terms("Russia wants North Korea's rare metals.", evidence) == []

@@ -61,7 +61,7 @@ def test_reask_names_the_bad_quote_and_keeps_the_conversation(example):
 def test_invalid_json_is_reasked_then_accepted(example):
     backend = FakeBackend(
         "{not json",
-        {"facts": [{"claim": "x", "kind": "rumour", "entities": [], "quotes": ["y"]}]},
+        {"facts": [{"claim": "x", "speaker": "", "kind": "rumour", "entities": [], "quotes": ["y"]}]},
         {"facts": [GOOD]},
     )
     brief = brief_article(example, backend)
@@ -124,7 +124,7 @@ def test_article_text_is_data_not_instructions():
         title="t",
     )
     evil = fact(
-        "The mayor opened a bridge on Monday [click](http://evil.example) <b>",
+        "The mayor opened a bridge [click](http://ev.il) <b>",
         "The mayor opened a bridge on Monday.",
     )
     brief = brief_article(article, FakeBackend({"facts": [evil]}))
@@ -132,7 +132,7 @@ def test_article_text_is_data_not_instructions():
 
     md = render(brief)
     assert "[click](" not in md and "<b>" not in md
-    assert "\\[click\\](http://evil.example) \\<b\\>" in md
+    assert "\\[click\\](http://ev.il) \\<b\\>" in md
 
 
 def test_the_prompt_fences_the_article_as_data(example):

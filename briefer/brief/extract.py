@@ -17,12 +17,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..llm.base import Backend, ChatRequest, ChatResult
-from ..models import Article, Chunk, FactKind, GroundingCounts, Usage
+from ..models import Attribution, Chunk, DroppedFact, FactKind, GroundingCounts, Usage
 from ..text import NUMBER_WORD
+from .check import check_fact
 from .chunking import sentence_spans
+from .context import ArticleContext
 from .grounding import Grounded, ground_quote_parts
 from .prompts import Extraction, ProposedFact, extraction_schema, facts_wanted, load_prompts
-from .support import unsupported_terms
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,19 @@ class GroundedFact:
     claim: str
     kind: FactKind
     entities: list[str]
-    grounded: list[Grounded]
+    grounded: list[Grounded]  # content spans, and the speaker's name span if any
     chunk: int
+    statement: str = ""
+    attribution: Attribution = field(default_factory=Attribution)
+    speaker_span: tuple[int, int] | None = None
 
     @property
     def first(self) -> int:
-        return min(g.span.start for g in self.grounded)
+        """Where the fact's content starts in the article (its speaker's name does not count)."""
+        content = [
+            g for g in self.grounded if (g.span.start, g.span.end) != self.speaker_span
+        ] or self.grounded
+        return min(g.span.start for g in content)
 
 
 @dataclass
@@ -57,33 +65,15 @@ class ChunkOutcome:
     facts: list[GroundedFact] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     counts: GroundingCounts = field(default_factory=GroundingCounts)
+    dropped: list[DroppedFact] = field(default_factory=list)
     failure: str | None = None
 
     def absorb(self, other: ChunkOutcome) -> None:
         self.facts += other.facts
+        self.dropped += other.dropped
         self.usage += other.usage
-        self.counts = add_counts(self.counts, other.counts)
+        self.counts = self.counts + other.counts
         self.failure = self.failure or other.failure
-
-
-def add_counts(a: GroundingCounts, b: GroundingCounts) -> GroundingCounts:
-    tiers = dict(a.quotes_by_tier)
-    for tier, n in b.quotes_by_tier.items():
-        tiers[tier] = tiers.get(tier, 0) + n
-    numbers = {
-        k: getattr(a, k) + getattr(b, k)
-        for k in (
-            "proposed",
-            "grounded",
-            "dropped",
-            "unsupported",
-            "reasks",
-            "quotes",
-            "quotes_rejected",
-            "merged",
-        )
-    }
-    return GroundingCounts(quotes_by_tier=dict(sorted(tiers.items())), **numbers)
 
 
 MAX_TOKENS_CAP = 4096
@@ -95,18 +85,20 @@ class Truncated(Exception):
         self.usage = usage
 
 
-def extract_chunk(backend: Backend, article: Article, chunk: Chunk, options: ExtractOptions) -> ChunkOutcome:
+def extract_chunk(
+    backend: Backend, ctx: ArticleContext, chunk: Chunk, options: ExtractOptions
+) -> ChunkOutcome:
     """Facts of one chunk; a chunk whose answer stays truncated is split in two and retried."""
     try:
-        return _extract(backend, article, chunk, options)
+        return _extract(backend, ctx, chunk, options)
     except Truncated as exc:
-        halves = _halves(article.text, chunk)
+        halves = _halves(ctx.text, chunk)
         outcome = ChunkOutcome(usage=exc.usage)
         if not halves:
             outcome.failure = str(exc)
             return outcome
         for half in halves:
-            outcome.absorb(extract_chunk(backend, article, half, options))
+            outcome.absorb(extract_chunk(backend, ctx, half, options))
         return outcome
 
 
@@ -121,16 +113,16 @@ def _halves(text: str, chunk: Chunk) -> list[Chunk]:
     ]
 
 
-def _extract(backend: Backend, article: Article, chunk: Chunk, options: ExtractOptions) -> ChunkOutcome:
+def _extract(backend: Backend, ctx: ArticleContext, chunk: Chunk, options: ExtractOptions) -> ChunkOutcome:
     prompts = load_prompts()
     min_facts = facts_wanted(chunk, options.max_facts)
-    messages = prompts.messages(article, chunk, options.max_facts, min_facts)
+    messages = prompts.messages(ctx.article, chunk, options.max_facts, min_facts)
     schema = extraction_schema(options.max_facts, min_facts)
     outcome = ChunkOutcome()
     last_error = None
     for attempt in range(options.max_reasks + 1):
         result = _complete(backend, messages, schema, options, outcome)
-        problems, parsed = _check(result.content, article, chunk, outcome)
+        problems, parsed = _check(result.content, ctx, chunk, outcome)
         last_error = problems[0] if problems and not parsed else last_error
         if not problems or attempt == options.max_reasks:
             break
@@ -171,8 +163,8 @@ def _complete(
         budget = min(MAX_TOKENS_CAP, budget * 2)
 
 
-def _check(content: str, article: Article, chunk: Chunk, outcome: ChunkOutcome) -> tuple[list[str], bool]:
-    """Validate and ground one answer into ``outcome``; return the problems to re-ask about."""
+def _check(content: str, ctx: ArticleContext, chunk: Chunk, outcome: ChunkOutcome) -> tuple[list[str], bool]:
+    """Validate, ground and check one answer into ``outcome``; return the problems to re-ask about."""
     try:
         extraction = Extraction.model_validate_json(content)
     except ValidationError as exc:
@@ -181,17 +173,33 @@ def _check(content: str, article: Article, chunk: Chunk, outcome: ChunkOutcome) 
     counts = outcome.counts
     for proposed in extraction.facts:
         counts.proposed += 1
-        grounded = _ground_all(article.text, proposed.quotes, (chunk.start, chunk.end), counts)
-        problem = _problem(proposed, grounded)
-        if problem:
+        grounded = _ground_all(ctx.text, proposed.quotes, (chunk.start, chunk.end), counts)
+        checked = (
+            _no_quote(proposed)
+            if not grounded
+            else check_fact(proposed.claim.strip(), proposed.speaker, grounded, ctx, counts)
+        )
+        if isinstance(checked, str):
             counts.dropped += 1
             counts.unsupported += bool(grounded)
-            problems.append(problem)
+            outcome.dropped.append(DroppedFact(claim=proposed.claim, quotes=proposed.quotes, reason=checked))
+            problems.append(checked)
             continue
         counts.grounded += 1
         entities = [e.strip() for e in proposed.entities if e.strip()]
         kind = checked_kind(proposed.kind, proposed.claim)
-        outcome.facts.append(GroundedFact(proposed.claim.strip(), kind, entities, grounded, chunk.index))
+        outcome.facts.append(
+            GroundedFact(
+                proposed.claim.strip(),
+                kind,
+                entities,
+                checked.grounded,
+                chunk.index,
+                checked.statement,
+                checked.attribution,
+                checked.speaker_span,
+            )
+        )
     return problems, True
 
 
@@ -213,17 +221,9 @@ def checked_kind(kind: FactKind, claim: str) -> FactKind:
     return kind
 
 
-def _problem(proposed: ProposedFact, grounded: list[Grounded]) -> str | None:
-    """Why this fact cannot be rendered, phrased as a re-ask instruction; None if it can."""
-    if not grounded:
-        quotes = "; ".join(f'"{q}"' for q in proposed.quotes)
-        return (
-            f'fact "{proposed.claim}": none of its quotes ({quotes}) is in the article; copy a quote exactly'
-        )
-    missing = unsupported_terms(proposed.claim, " ".join(g.span.text for g in grounded))
-    if missing:
-        return f'fact "{proposed.claim}": its quotes do not mention {", ".join(missing)}; quote the text that says so'
-    return None
+def _no_quote(proposed: ProposedFact) -> str:
+    quotes = "; ".join(f'"{q}"' for q in proposed.quotes)
+    return f'fact "{proposed.claim}": none of its quotes ({quotes}) is in the article; copy a quote exactly'
 
 
 def _ground_all(

@@ -50,7 +50,16 @@ def _combine(group: list[GroundedFact]) -> GroundedFact:
         for e in f.entities:
             entities.setdefault(e.casefold(), e)
     spans = best_spans(g for f in group for g in f.grounded)
-    return GroundedFact(lead.claim, lead.kind, list(entities.values()), spans, lead.chunk)
+    return GroundedFact(
+        lead.claim,
+        lead.kind,
+        list(entities.values()),
+        spans,
+        lead.chunk,
+        lead.statement,
+        lead.attribution,
+        lead.speaker_span,
+    )
 
 
 def best_spans(grounded) -> list[Grounded]:

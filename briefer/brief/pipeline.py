@@ -7,8 +7,9 @@ from collections.abc import Callable
 from .._version import __version__
 from ..errors import LLMError
 from ..llm.base import Backend
-from ..models import Article, Brief, BriefMeta, ChunkFailure, Citation, Fact
+from ..models import Article, Brief, BriefMeta, ChunkFailure, Citation, DroppedFact, Fact
 from .chunking import chunk_text
+from .context import ArticleContext
 from .extract import ChunkOutcome, ExtractOptions, GroundedFact, extract_chunk
 from .merge import best_spans, merge_facts
 from .prompts import load_prompts
@@ -25,10 +26,11 @@ def brief_article(
     """Run the pipeline over one article. Raises :class:`LLMError` if no chunk could be read."""
     options = options or ExtractOptions()
     chunks = [c for c in chunk_text(article.text, max_chunk_tokens) if c.text.strip()]
+    ctx = ArticleContext.of(article)
     total = ChunkOutcome()
     failures = []
     for n, chunk in enumerate(chunks, 1):
-        outcome = extract_chunk(backend, article, chunk, options)
+        outcome = extract_chunk(backend, ctx, chunk, options)
         if outcome.failure:
             failures.append(
                 ChunkFailure(chunk=chunk.index, start=chunk.start, end=chunk.end, reason=outcome.failure)
@@ -50,7 +52,16 @@ def brief_article(
         counts=total.counts,
         failed_chunks=failures,
     )
-    return number_citations(article, facts, meta)
+    return number_citations(article, facts, meta).model_copy(update={"dropped": _distinct(total.dropped)})
+
+
+def _distinct(dropped: list[DroppedFact]) -> list[DroppedFact]:
+    """One entry per claim and reason, in first-seen order, counting repeats."""
+    seen: dict[tuple[str, str], DroppedFact] = {}
+    for d in dropped:
+        key = (d.claim, d.reason)
+        seen[key] = seen[key].model_copy(update={"times": seen[key].times + 1}) if key in seen else d
+    return list(seen.values())
 
 
 def number_citations(article: Article, facts: list[GroundedFact], meta: BriefMeta) -> Brief:
@@ -64,6 +75,10 @@ def number_citations(article: Article, facts: list[GroundedFact], meta: BriefMet
             kind=f.kind,
             entities=f.entities,
             citations=sorted({ids[(g.span.start, g.span.end)] for g in f.grounded}),
+            statement=f.statement or f.claim,
+            attribution=f.attribution.model_copy(
+                update={"speaker_citation": ids.get(f.speaker_span or (-1, -1))}
+            ),
         )
         for f in facts
     ]

@@ -26,6 +26,9 @@ PROMPT_NAME = "extract-v1"
 class ProposedFact(Strict):
     # Quotes come first: a small model copies the text, then says what it shows.
     quotes: list[str] = Field(min_length=1, max_length=2)
+    # Who says it, as the article names them; "" when the article says it itself. Only
+    # compared with the speaker the code finds in the source, never rendered.
+    speaker: str = Field(max_length=120)
     claim: str = Field(min_length=1, max_length=500)
     kind: FactKind
     entities: list[str] = Field(max_length=4)

@@ -2,7 +2,19 @@
 
 Quotes are verified character by character, but the claim is the model's own
 sentence. A claim that names a person, place or number its quotes never
-mention is not supported by them, whatever the quotes say.
+mention is not supported by them ("Trump visited in 2000" citing a sentence
+about Putin), whatever the quotes say; nor is one whose content words are
+mostly absent from them.
+
+Names are the article's own: a capitalised word counts as a name only when the
+article writes it capitalised mid-sentence, so "According", "However" or
+"Reportedly" opening a claim is not a name. Attribution words ("said",
+"according to") are neither names nor content.
+
+When the model's quotes do not carry a claim, :func:`supporting_sentence`
+looks for the body sentence that does, so the statement cites the span that
+really says it, and a headline is cited only when no body sentence carries
+the claim.
 """
 
 from __future__ import annotations
@@ -14,13 +26,33 @@ from ..text import (
     NUMBER,
     NUMBER_WORD,
     NUMBER_WORD_VALUES,
+    REPORTING_WORDS,
     STOP_WORDS,
     content_words,
     match_prefix,
     normalize,
 )
+from .speakers import names_in
 
 MIN_OVERLAP = 0.5  # of a claim's content words must occur in its quotes
+RESUPPORT_OVERLAP = 0.75  # ... and in a sentence the code cites instead of the model's quotes
+
+
+def unsupported_terms(claim: str, evidence: str, names: frozenset[str] | None = None) -> list[str]:
+    """Numbers, number words, names and (failing those) most content words of ``claim`` absent from ``evidence``.
+
+    ``names`` are the words the article capitalises mid-sentence; without them
+    every capitalised run counts as a name. Word forms match by prefix, so
+    "Russian" is supported by "Russia".
+    """
+    text = " " + normalize(evidence).replace("-", " ") + " "
+    digits = NUMBER.sub(lambda m: m.group().replace(",", ""), text)
+    missing = [n for n in NUMBER.findall(claim) if n.replace(",", "") not in digits]
+    missing += [w for w in NUMBER_WORD.findall(claim.casefold()) if not _has_number_word(w, text, digits)]
+    missing += _names_missing(claim, text, names)
+    if not missing and (share := content_overlap(claim, text, names)) < MIN_OVERLAP:
+        missing.append(f"most of what the claim says ({round(share * 100)}% of its words found)")
+    return missing
 
 
 def _has_number_word(word: str, text: str, digits: str) -> bool:
@@ -31,41 +63,52 @@ def _has_number_word(word: str, text: str, digits: str) -> bool:
     return value is not None and re.search(rf"(?<![\d.,]){value}(?![\d])", digits) is not None
 
 
-def unsupported_terms(claim: str, evidence: str) -> list[str]:
-    """Numbers, number words and capitalised names in ``claim`` that the cited ``evidence`` lacks.
+def content_overlap(claim: str, evidence: str, names: frozenset[str] | None = None) -> float:
+    """Share of the claim's content words found in the evidence, by prefix.
 
-    Quotes are verified character by character, but the claim is the model's
-    own sentence. A claim that names a person, place or number its quotes never
-    mention is not supported by them ("Trump visited in 2000" citing a sentence
-    about Putin), whatever the quotes say. Word forms are matched by prefix, so
-    "Russian" is supported by "Russia".
+    With the article's ``names``, name words are left out (they are checked on
+    their own): "Putin is giving political blessing to Kim" must find what it
+    says about Putin and Kim, not just their names.
     """
-    text = " " + normalize(evidence).replace("-", " ") + " "
-    digits = NUMBER.sub(lambda m: m.group().replace(",", ""), text)
-    missing = [n for n in NUMBER.findall(claim) if n.replace(",", "") not in digits]
-    missing += [w for w in NUMBER_WORD.findall(claim.casefold()) if not _has_number_word(w, text, digits)]
-    missing += _names_missing(claim, text)
-    if not missing and content_overlap(claim, text) < MIN_OVERLAP:
-        missing.append(f"most of the claim ({round(content_overlap(claim, text) * 100)}% of its words found)")
-    return missing
-
-
-def content_overlap(claim: str, evidence: str) -> float:
-    """Share of the claim's content words (3+ letters, not stop words) found in the evidence, by prefix."""
-    words = content_words(claim)
+    skip = (
+        {w for n in claim_names(claim, names) for w in normalize(n).replace("-", " ").split()}
+        if names
+        else set()
+    )
+    words = [w for w in content_words(claim) if w not in skip] or ([] if skip else content_words(claim))
     if not words:
         return 1.0
     text = " " + normalize(evidence) + " "
     return sum(bool(re.search(rf"\b{re.escape(match_prefix(w))}", text)) for w in words) / len(words)
 
 
-def _names_missing(claim: str, text: str) -> list[str]:
+def claim_names(claim: str, names: frozenset[str] | None) -> list[str]:
+    """The name runs of a claim; with the article's ``names``, sentence-initial words count only if known."""
+    return names_in(claim, names) if names is not None else NAME.findall(claim)
+
+
+def _names_missing(claim: str, text: str, names: frozenset[str] | None) -> list[str]:
     missing = []
-    for name in NAME.findall(claim):
+    for name in claim_names(claim, names):
         for word in normalize(name).replace("-", " ").split():
             word = re.sub(r"'s?$", "", word)
-            if word in STOP_WORDS or len(word) < 2:
+            if word in STOP_WORDS or word in REPORTING_WORDS or len(word) < 2:
                 continue
             if not re.search(rf"\W{re.escape(match_prefix(word))}", text):
                 missing.append(word)
     return missing
+
+
+def supporting_sentence(
+    claim: str, text: str, sentences: list[tuple[int, int]], names: frozenset[str] | None
+) -> tuple[int, int] | None:
+    """The sentence that carries every name, number and most words of ``claim``; the best-covering one wins."""
+    best, best_share = None, 0.0
+    for start, end in sentences:
+        sentence = text[start:end]
+        if unsupported_terms(claim, sentence, names):
+            continue
+        share = content_overlap(claim, sentence, names)
+        if share >= RESUPPORT_OVERLAP and share > best_share:
+            best, best_share = (start, end), share
+    return best

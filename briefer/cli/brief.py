@@ -22,9 +22,12 @@ FORMATS = ["md", "json"]  # the names registered in briefer.output.formats (chec
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
 @click.option("--template", help="Built-in template name (brief, summary) or path to a .j2 file.")
+@click.option(
+    "--show-dropped", is_flag=True, help="List the facts that were dropped, with their quotes and why."
+)
 @model_options
 @handle_errors
-def brief(article: str, output: Path | None, fmt: str, **kwargs: Any) -> None:
+def brief(article: str, output: Path | None, fmt: str, show_dropped: bool, **kwargs: Any) -> None:
     """Brief one ARTICLE: a file, an http(s) URL, or - for stdin."""
     from ..brief.pipeline import brief_article
     from ..output.files import write_atomic
@@ -40,7 +43,7 @@ def brief(article: str, output: Path | None, fmt: str, **kwargs: Any) -> None:
         result = brief_article(
             source, backend, max_chunk_tokens=runtime.chunk_tokens, options=runtime.options, on_chunk=progress
         )
-    text = render(result, fmt=fmt, template=settings.template)
+    text = render(result, fmt=fmt, template=settings.template, show_dropped=show_dropped)
     if output:
         write_atomic(output, text)
     else:

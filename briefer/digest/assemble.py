@@ -55,7 +55,12 @@ def _story(members: list[DigestArticle], numbers: dict[tuple[str, int], int]) ->
         labels = [members[n].label for n in sf.articles]
         facts.append(
             DigestFact(
-                claim=sf.claim, kind=sf.kind, citations=ids, articles=labels, corroborated=len(labels) > 1
+                claim=sf.claim,
+                statement=sf.statement,
+                kind=sf.kind,
+                citations=ids,
+                articles=labels,
+                corroborated=len(labels) > 1,
             )
         )
     return Story(title=members[0].title, articles=[a.label for a in members], facts=facts)

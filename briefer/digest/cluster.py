@@ -99,6 +99,7 @@ class StoryFact:
     """A fact of one story: the claim of its first report and every ``(article, citation id)`` behind it."""
 
     claim: str
+    statement: str
     kind: FactKind
     refs: list[tuple[int, int]]
 
@@ -136,4 +137,4 @@ def story_facts(briefs: Sequence[Brief]) -> list[StoryFact]:
 def _story_fact(members: list[tuple[int, Fact]]) -> StoryFact:
     lead = members[0][1]
     refs = [(n, cid) for n, f in members for cid in f.citations]
-    return StoryFact(claim=lead.claim, kind=lead.kind, refs=refs)
+    return StoryFact(claim=lead.claim, statement=lead.statement or lead.claim, kind=lead.kind, refs=refs)

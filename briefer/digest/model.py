@@ -31,6 +31,7 @@ class DigestCitation(Strict):
 
 class DigestFact(Strict):
     claim: str
+    statement: str = ""  # the claim with its speaker, as in the report it came from
     kind: FactKind
     citations: list[int]
     articles: list[str]

@@ -20,7 +20,7 @@ from .render import render_markdown
 class Format:
     name: str
     suffix: str
-    render: Callable[[Brief, str], str]  # (brief, template name) -> text
+    render: Callable[..., str]  # (brief, template name, show_dropped=...) -> text
     uses_template: bool
     check: Callable[[str, Brief], list[str]] | None = None  # statements that break invariant 3
 
@@ -32,7 +32,7 @@ def register(fmt: Format) -> None:
     FORMATS[fmt.name] = fmt
 
 
-def _json(brief: Brief, template: str) -> str:
+def _json(brief: Brief, template: str, show_dropped: bool = False) -> str:
     return brief.model_dump_json(indent=2) + "\n"
 
 
@@ -46,6 +46,6 @@ def get_format(name: str) -> Format:
     return FORMATS[name]
 
 
-def render(brief: Brief, fmt: str = "md", template: str = "brief") -> str:
-    """``brief`` in format ``fmt`` (``md`` through ``template``, or ``json``)."""
-    return get_format(fmt).render(brief, template)
+def render(brief: Brief, fmt: str = "md", template: str = "brief", show_dropped: bool = False) -> str:
+    """``brief`` in format ``fmt`` (``md`` through ``template``, or ``json``, which always lists dropped facts)."""
+    return get_format(fmt).render(brief, template, show_dropped=show_dropped)

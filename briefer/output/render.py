@@ -84,7 +84,7 @@ def resolve_template(name: str) -> tuple[Path, str]:
     raise ConfigError(f"Template {name!r} not found: use a built-in name ({names}) or a path to a .j2 file.")
 
 
-def context(brief: Brief) -> dict[str, Any]:
+def context(brief: Brief, show_dropped: bool = False) -> dict[str, Any]:
     sections = []
     for heading, kinds in SECTIONS:
         facts = [f for f in brief.facts if f.kind in kinds]
@@ -101,6 +101,7 @@ def context(brief: Brief) -> dict[str, Any]:
         "citations": brief.citations,
         "meta": brief.meta,
         "counts": brief.meta.counts,
+        "show_dropped": show_dropped,
     }
 
 
@@ -114,5 +115,5 @@ def render_template(template: str, values: dict[str, Any]) -> str:
     return text.rstrip("\n") + "\n"
 
 
-def render_markdown(brief: Brief, template: str = "brief") -> str:
-    return render_template(template, context(brief))
+def render_markdown(brief: Brief, template: str = "brief", show_dropped: bool = False) -> str:
+    return render_template(template, context(brief, show_dropped))

@@ -1,0 +1,163 @@
+"""From grounded quotes to a statement a reader can trust: the span that says it, and who says it.
+
+Grounding proves that the quotes are in the article; this module proves that
+they carry the claim, and puts the source's voice back on it (invariant 6).
+Per proposed fact, in order:
+
+1. **The span that says it.** A headline span is replaced by the body sentence
+   that carries the claim, when one does. If the quotes lack a name, number or
+   most content words of the claim, the body sentence that carries them all is
+   cited instead; failing that, the fact goes back to the model (re-ask).
+2. **Who says it.** :func:`~briefer.brief.attribution.voice_of` reads each
+   cited span's voice from the source: reported speech (quotation marks or a
+   reporting cue) gets its speaker from the text, and the speaker's name span
+   is cited too. The model's ``speaker`` is only compared with it, to count
+   supplied and corrected speakers. A claim that credits someone else, or
+   drops the source's hedge, goes back to the model.
+3. **The statement.** The claim, prefixed with its speaker ("Analysts say …",
+   "Reportedly, …") when it does not already attribute itself.
+
+Every outcome that changes a fact is counted in :class:`GroundingCounts`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..models import Attribution, GroundingCounts, Span
+from ..text import normalize
+from .attribution import Voice, attributed, claim_attributes, claim_keeps_hedge, voice_of
+from .context import ArticleContext
+from .grounding import Grounded
+from .support import supporting_sentence, unsupported_terms
+
+
+@dataclass
+class Checked:
+    grounded: list[Grounded]  # the content spans, then the speaker's name span if any
+    statement: str
+    attribution: Attribution
+    speaker_span: tuple[int, int] | None
+
+
+def check_fact(
+    claim: str, model_speaker: str, grounded: list[Grounded], ctx: ArticleContext, counts: GroundingCounts
+) -> Checked | str:
+    """The checked fact, or the problem (phrased for a re-ask) that keeps it from rendering."""
+    grounded = _prefer_body(claim, grounded, ctx, counts)
+    missing = unsupported_terms(claim, _evidence(grounded), ctx.names)
+    if missing:
+        found = supporting_sentence(claim, ctx.text, ctx.body_sentences(), ctx.names)
+        if found is None:
+            return (
+                f'fact "{claim}": its quotes do not mention {", ".join(missing)}; quote the text that says so'
+            )
+        grounded = [_sentence(ctx.text, found)]
+        counts.resupported += 1
+    voice = _voice(grounded, ctx)
+    problem = _voice_problem(claim, voice)
+    if problem:
+        return problem
+    _count_speaker(model_speaker, voice, counts)
+    return _checked(claim, grounded, voice, ctx)
+
+
+def _prefer_body(
+    claim: str, grounded: list[Grounded], ctx: ArticleContext, counts: GroundingCounts
+) -> list[Grounded]:
+    """A headline span gives way to the body sentence that carries the claim, if there is one."""
+    if not any(ctx.in_headline(g.span.start) for g in grounded):
+        return grounded
+    found = supporting_sentence(claim, ctx.text, ctx.body_sentences(), ctx.names)
+    if found is None:
+        return grounded
+    counts.headlines_replaced += 1
+    body = [g for g in grounded if not ctx.in_headline(g.span.start)]
+    return [g for g in body if g.span.start != found[0]] + [_sentence(ctx.text, found)]
+
+
+def _sentence(text: str, bounds: tuple[int, int]) -> Grounded:
+    start, end = bounds
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return Grounded(Span.of(text, start, end), "exact", 100.0)
+
+
+def _evidence(grounded: list[Grounded]) -> str:
+    return " ".join(g.span.text for g in grounded)
+
+
+def _voice(grounded: list[Grounded], ctx: ArticleContext) -> Voice:
+    """The voice of the first reported span, else of the first span; hedges of every span."""
+    voices = [voice_of(ctx.text, g.span.start, g.span.end, list(ctx.sentences)) for g in grounded]
+    lead = next((v for v in voices if v.reported), None) or _continued(grounded[0], ctx) or voices[0]
+    hedges = tuple(dict.fromkeys(h for v in voices for h in v.hedges))
+    return Voice(lead.reported, lead.direct, lead.cue, lead.speaker, hedges)
+
+
+_CONTINUES = re.compile(r"(?:On the other hand|In addition|Moreover|Furthermore|At the same time),\s")
+
+
+def _continued(g: Grounded, ctx: ArticleContext) -> Voice | None:
+    """A sentence opening with "On the other hand," (or the like) goes on with the previous sentence's report:
+    "Analysts said Russia needs ... On the other hand, North Korea wants ..." is still the analysts'."""
+    index = next((n for n, (s, e) in enumerate(ctx.sentences) if s <= g.span.start < e), None)
+    if not index:
+        return None
+    start, _ = ctx.sentences[index]
+    prev_start, prev_end = ctx.sentences[index - 1]
+    if not _CONTINUES.match(ctx.text, start) or "\n" in ctx.text[prev_start:start].rstrip():
+        return None
+    prev = voice_of(ctx.text, prev_start, prev_end, list(ctx.sentences))
+    return prev if prev.reported and not prev.direct and prev.speaker else None
+
+
+def _voice_problem(claim: str, voice: Voice) -> str | None:
+    speaker = voice.speaker
+    if (
+        voice.reported
+        and speaker
+        and speaker.named
+        and claim_attributes(claim, voice)
+        and not _names(claim, speaker.name)
+    ):
+        return f'fact "{claim}": the article attributes this to {speaker.name}, not to whom the claim credits; say so'
+    if not voice.reported and not claim_keeps_hedge(claim, voice):
+        return f'fact "{claim}": the article hedges this ("{voice.hedges[0]}"); keep the hedge'
+    return None
+
+
+def _names(claim: str, name: str) -> bool:
+    """Does the claim name this speaker (any longer word of the name, by prefix: "Kremlin's")?"""
+    words = normalize(claim).replace("-", " ").split()
+    wanted = [w for w in normalize(name).replace("-", " ").split() if len(w) > 3]
+    return any(w.startswith(x) for x in wanted for w in words)
+
+
+def _count_speaker(model_speaker: str, voice: Voice, counts: GroundingCounts) -> None:
+    if not voice.reported or voice.speaker is None:
+        return
+    said = normalize(model_speaker)
+    if not said:
+        counts.speakers_supplied += 1
+    elif not _names(said, voice.speaker.name) and said not in normalize(voice.speaker.name):
+        counts.speakers_corrected += 1
+
+
+def _checked(claim: str, grounded: list[Grounded], voice: Voice, ctx: ArticleContext) -> Checked:
+    speaker = voice.speaker if voice.reported else None
+    span = (speaker.start, speaker.end) if speaker else None
+    if span and not any(g.span.start <= span[0] and span[1] <= g.span.end for g in grounded):
+        grounded = [*grounded, Grounded(Span.of(ctx.text, *span), "exact", 100.0)]
+    attribution = Attribution(
+        speaker=speaker.name if speaker else None,
+        role=speaker.role if speaker else None,
+        named=bool(speaker and speaker.named),
+        cue=voice.cue,
+        direct=voice.direct,
+        hedges=list(voice.hedges),
+    )
+    return Checked(grounded, attributed(claim, voice, names=ctx.names), attribution, span)

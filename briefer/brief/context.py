@@ -1,0 +1,51 @@
+"""What the checks of one article need, computed once per article and shared by every chunk.
+
+Sentences (pysbd, the same splitter as chunking), the words the article
+capitalises mid-sentence (its names: a word capitalised only at sentence
+starts is not one), and where the headline ends when the text starts with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..models import Article
+from .chunking import sentence_spans
+from .speakers import article_names
+
+
+@dataclass(frozen=True)
+class ArticleContext:
+    article: Article
+    sentences: tuple[tuple[int, int], ...]
+    names: frozenset[str]
+    headline_end: int  # the text before this is the headline; 0 when the text does not start with one
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleContext:
+        text = article.text
+        sentences = tuple((s, e) for s, e in sentence_spans(text) if text[s:e].strip())
+        return cls(
+            article, sentences, frozenset(article_names(text, list(sentences))), _headline_end(article)
+        )
+
+    @property
+    def text(self) -> str:
+        return self.article.text
+
+    def body_sentences(self) -> list[tuple[int, int]]:
+        return [(s, e) for s, e in self.sentences if s >= self.headline_end]
+
+    def in_headline(self, start: int) -> bool:
+        return start < self.headline_end
+
+
+def _headline_end(article: Article) -> int:
+    """End of the first line when it is the article's title (text files and stdin start with it)."""
+    text = article.text
+    first = text.lstrip()
+    line_end = text.find("\n", len(text) - len(first))
+    line = text[len(text) - len(first) : line_end if line_end >= 0 else len(text)]
+    if not article.title or line.strip() != article.title.strip() or line_end < 0:
+        return 0
+    return line_end

@@ -1,0 +1,220 @@
+"""Invariant 6 through the whole pipeline: the span that says it, who says it, how sure, what was dropped."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from briefer import brief_article
+from briefer.brief.extract import ExtractOptions
+from briefer.brief.support import unsupported_terms
+from briefer.models import Article
+from briefer.output.formats import render
+from briefer.testing import FakeBackend, fact
+
+HEADLINE_QUOTE = "North Korea's Kim Jong Un, Vladimir Putin To Have Summit In Russia 'Soon'"
+ONE = ExtractOptions(max_reasks=1)
+
+
+def one_fact(article, proposed, **kw):
+    return brief_article(article, FakeBackend({"facts": [proposed]}, {"facts": []}), options=ONE, **kw)
+
+
+def cited(brief, fact):
+    return [brief.citation(i).span.text for i in fact.citations]
+
+
+def test_a_headline_citation_gives_way_to_the_body_sentence_that_says_it(example):
+    proposed = fact(
+        "Kim Jong-un will fly to Russia later this week for his first ever summit with Putin.", HEADLINE_QUOTE
+    )
+    brief = one_fact(example, proposed)
+    (f,) = brief.facts
+    spans = [brief.citation(i).span for i in f.citations]
+    assert all(s.start > len(example.title) for s in spans)
+    assert any("later this week for his first ever summit" in s.text for s in spans)
+    assert brief.meta.counts.headlines_replaced == 1
+
+
+def test_a_claim_the_quote_does_not_carry_is_cited_by_the_sentence_that_does(example):
+    proposed = fact("Putin visited North Korea in July 2000.", "The elder Kim described Putin as a leader")
+    brief = one_fact(example, proposed)
+    (f,) = brief.facts
+    assert cited(brief, f) == [
+        "Putin visited North Korea in July 2000 and was warmly welcomed by Kim’s father, the late Kim Jong-il."
+    ]
+    assert brief.meta.counts.resupported == 1
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "Russia’s role is just giving political blessing to Kim Jong Un.",
+        "Visiting Russia is leverage for Kim Jong Un",
+    ],
+)
+def test_a_continued_quotation_is_attributed_to_its_speaker_and_cites_the_name(example, quote):
+    brief = one_fact(example, fact("Russia is just giving political blessing to Kim Jong Un.", quote))
+    (f,) = brief.facts
+    assert f.statement.startswith("Shin Beom-chul")
+    assert f.attribution.speaker == "Shin Beom-chul" and f.attribution.direct
+    assert brief.citation(f.attribution.speaker_citation).span.text == "Shin Beom-chul"
+    assert f.attribution.speaker_citation in f.citations
+    assert brief.meta.counts.speakers_supplied == 1
+
+
+def test_the_model_naming_the_wrong_speaker_is_counted_and_the_source_wins(example):
+    proposed = fact(
+        "North Korea is playing a game.", "Definitely North Korea is playing a game", speaker="Kim Jong Un"
+    )
+    brief = one_fact(example, proposed)
+    (f,) = brief.facts
+    assert f.attribution.speaker == "Shin Beom-chul" and f.statement.startswith("Shin Beom-chul")
+    assert brief.meta.counts.speakers_corrected == 1
+
+
+def test_a_claim_crediting_someone_else_is_reasked(example):
+    wrong = fact("North Korea said it is playing a game.", "Definitely North Korea is playing a game")
+    backend = FakeBackend({"facts": [wrong]}, {"facts": []})
+    brief = brief_article(example, backend, options=ONE)
+    assert brief.facts == []
+    assert "attributes this to Shin Beom-chul" in backend.history[1].messages[-1]["content"]
+    assert brief.dropped[0].claim == wrong["claim"] and "Shin Beom-chul" in brief.dropped[0].reason
+
+
+def test_informed_sources_keep_their_hedge(example):
+    quote = "Kim and Putin will meet at Russia’s Asian city of Vladivostok"
+    brief = one_fact(example, fact("Kim and Putin will meet in Vladivostok.", quote))
+    (f,) = brief.facts
+    assert re.match(r"Informed sources say ", f.statement), f.statement
+    assert not f.attribution.named
+
+
+def test_an_unhedged_claim_of_a_hedged_sentence_is_reasked():
+    article = Article(
+        text="Bridge works\nThe Velmora bridge could reopen in May after repairs. Traffic was light.",
+        title="Bridge works",
+    )
+    backend = FakeBackend(
+        {
+            "facts": [
+                fact(
+                    "The Velmora bridge will reopen in May.",
+                    "The Velmora bridge could reopen in May after repairs",
+                )
+            ]
+        },
+        {"facts": []},
+    )
+    brief = brief_article(article, backend, options=ONE)
+    assert brief.facts == [] and "keep the hedge" in backend.history[1].messages[-1]["content"]
+
+
+ARTICLE = Article(
+    text=(
+        "Summit plans\n"
+        "A Kremlin spokesman said on Monday that Putin will meet Kim in April. "
+        "Officials reportedly expect the meeting to last two days. "
+        "Despite the sanctions, trade between the two countries grew by 12 percent last year. "
+        "However, the talks on the railway link remain stalled.\n"
+    ),
+    title="Summit plans",
+)
+
+
+@pytest.mark.parametrize(
+    "claim, quote",
+    [
+        (
+            "According to the Kremlin, Putin will meet Kim in April.",
+            "A Kremlin spokesman said on Monday that Putin will meet Kim in April.",
+        ),
+        (
+            "Reportedly, officials expect the meeting to last two days.",
+            "Officials reportedly expect the meeting to last two days.",
+        ),
+        (
+            "Despite sanctions, trade between the countries grew by 12 percent.",
+            "Despite the sanctions, trade between the two countries grew by 12 percent last year.",
+        ),
+        (
+            "However, talks on the railway link remain stalled.",
+            "However, the talks on the railway link remain stalled.",
+        ),
+    ],
+)
+def test_sentence_initial_and_attribution_words_are_not_names(claim, quote):
+    brief = one_fact(ARTICLE, fact(claim, quote))
+    assert [f.claim for f in brief.facts] == [claim], brief.dropped
+
+
+def test_every_rendered_statement_names_its_speaker_or_a_cue_and_its_names_and_numbers(example):
+    quotes = [
+        (
+            "Kim will visit Russia in the second half of April.",
+            'Kim will visit Russia "in the second half of April,” said state-run news outlet KCNA Tuesday.',
+        ),
+        (
+            "The leaders were aiming to meet at the end of April.",
+            "A Kremlin spokesman on Monday said the leaders were aiming to meet at the end of April.",
+        ),
+        (
+            "Russia needs more access to North Korea's mineral resources.",
+            "Analysts said Russia needs more access to North Korea's mineral resources",
+        ),
+        ("North Korea is playing a game.", "Definitely North Korea is playing a game"),
+        ("Putin visited North Korea in July 2000.", "Putin visited North Korea in July 2000"),
+    ]
+    backend = FakeBackend({"facts": [fact(c, q) for c, q in quotes]}, {"facts": []})
+    brief = brief_article(example, backend, options=ONE)
+    assert len(brief.facts) == len(quotes)
+    cue = re.compile(r"\b(says|say|said|according to|reportedly)\b", re.I)
+    for f in brief.facts:
+        evidence = " ".join(cited(brief, f))
+        assert unsupported_terms(f.claim, evidence) == [] or not re.search(r"\d", f.claim)
+        if f.attribution.reported:
+            assert cue.search(f.statement) or (f.attribution.speaker or "") in f.statement, f.statement
+        else:
+            assert f.statement == f.claim
+
+
+def test_dropped_facts_are_listed_in_json_and_shown_on_request(example, tmp_path):
+    invented = fact("Kim likes pizza.", "Kim said he likes pizza with pineapple")
+    brief = one_fact(example, invented)
+    data = json.loads(render(brief, fmt="json"))
+    assert data["dropped"][0]["quotes"] == ["Kim said he likes pizza with pineapple"]
+    assert "none of its quotes" in data["dropped"][0]["reason"]
+    assert "## Dropped facts" not in render(brief)
+    shown = render(brief, show_dropped=True)
+    assert "## Dropped facts" in shown and "Kim likes pizza." in shown
+
+
+def test_show_dropped_flag(server, tmp_path, example):
+    from briefer.cli.main import cli
+    from support import completion
+
+    article = tmp_path / "a.txt"
+    article.write_text(example.text, encoding="utf-8")
+    bad = json.dumps({"facts": [fact("Kim likes pizza.", "Kim said he likes pizza with pineapple")]})
+    server.script = [completion(bad)] * 12
+    base = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "brief",
+            str(article),
+            "--base-url",
+            base,
+            "--model",
+            "m",
+            "--max-reasks",
+            "0",
+            "--show-dropped",
+            "-q",
+            "--no-cache",
+        ],
+    )
+    assert "## Dropped facts" in result.stdout and "Kim likes pizza" in result.stdout
