@@ -73,34 +73,55 @@ NAME = re.compile(r"\b[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*")
 CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
 
 
-def fold(ch: str) -> str:
-    return unicodedata.normalize("NFKC", ch.translate(_FOLD)).casefold()
+def fold(unit: str) -> str:
+    """A character (with its combining marks) folded: quote and dash variants, NFKC, case."""
+    return unicodedata.normalize("NFKC", unit.translate(_FOLD)).casefold()
 
 
 class NormalizedText:
-    """A folded copy of a text plus the original index of each folded character."""
+    """A folded copy of a text plus, for each folded character, the original range it came from.
+
+    A base character and the combining marks after it fold as one unit, so
+    NFD text ("e" + U+0301) matches an NFC quote ("é") and a match never cuts
+    between a letter and its accent.
+    """
 
     def __init__(self, text: str):
         chars: list[str] = []
-        index: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
         in_space = False
-        for i, ch in enumerate(text):
-            if ch.isspace():
+        for i, j in _units(text):
+            if text[i].isspace():
                 if not in_space and chars:
                     chars.append(" ")
-                    index.append(i)
+                    starts.append(i)
+                    ends.append(j)
                 in_space = True
                 continue
             in_space = False
-            for out in fold(ch):
+            for out in fold(text[i:j]):
                 chars.append(out)
-                index.append(i)
+                starts.append(i)
+                ends.append(j)
         self.text = "".join(chars)
-        self.index = index
+        self.index = starts
+        self.ends = ends
 
     def original(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` covering folded ``[start, end)``."""
-        return self.index[start], self.index[end - 1] + 1
+        return self.index[start], self.ends[end - 1]
+
+
+def _units(text: str):
+    """``(start, end)`` of each character with the combining marks that follow it."""
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        yield i, j
+        i = j
 
 
 def normalize(text: str) -> str:

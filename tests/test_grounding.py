@@ -154,3 +154,14 @@ def test_a_claim_about_something_else_than_its_quote_is_unsupported():
     claim = "North Korea wants access to Russian electricity supplies and infrastructure investments."
     assert unsupported_terms(claim, evidence) == ["most of what the claim says (44% of its words found)"]
     assert unsupported_terms("Russia wants North Korea's rare metals.", evidence) == []
+
+
+def test_an_nfc_quote_grounds_in_nfd_text_with_exact_offsets():
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", "Le café de Zoë a fermé. La mairie a confirmé la décision lundi.")
+    quote = unicodedata.normalize("NFC", "La mairie a confirmé la décision")
+    found = ground_quote(text, quote)
+    assert found is not None and found.match == "normalized"
+    assert text[found.span.start : found.span.end] == found.span.text
+    assert unicodedata.normalize("NFC", found.span.text) == quote

@@ -77,6 +77,7 @@ class ChunkOutcome:
 
 
 MAX_TOKENS_CAP = 4096
+REQUESTS_PER_ATTEMPT = 4  # a chunk may make 4 requests per allowed attempt (re-asks + 1), halves included
 
 
 class Truncated(Exception):
@@ -85,21 +86,48 @@ class Truncated(Exception):
         self.usage = usage
 
 
+class RequestCap(Exception):
+    """A chunk used up its request allowance: no fault pattern may amplify past it."""
+
+
+@dataclass
+class Allowance:
+    """Requests one chunk may still make, over re-asks, raised budgets and halves together."""
+
+    left: int
+
+    @classmethod
+    def for_chunk(cls, options: ExtractOptions) -> Allowance:
+        return cls(REQUESTS_PER_ATTEMPT * (options.max_reasks + 1))
+
+    def take(self) -> None:
+        if self.left <= 0:
+            raise RequestCap("it used up its request allowance (answers kept being cut off or invalid)")
+        self.left -= 1
+
+
 def extract_chunk(
-    backend: Backend, ctx: ArticleContext, chunk: Chunk, options: ExtractOptions
+    backend: Backend,
+    ctx: ArticleContext,
+    chunk: Chunk,
+    options: ExtractOptions,
+    allowance: Allowance | None = None,
 ) -> ChunkOutcome:
     """Facts of one chunk; a chunk whose answer stays truncated is split in two and retried."""
+    allowance = allowance or Allowance.for_chunk(options)
     try:
-        return _extract(backend, ctx, chunk, options)
+        return _extract(backend, ctx, chunk, options, allowance)
     except Truncated as exc:
-        halves = _halves(ctx.text, chunk)
         outcome = ChunkOutcome(usage=exc.usage)
+        halves = _halves(ctx.text, chunk)
         if not halves:
             outcome.failure = str(exc)
             return outcome
         for half in halves:
-            outcome.absorb(extract_chunk(backend, ctx, half, options))
+            outcome.absorb(extract_chunk(backend, ctx, half, options, allowance))
         return outcome
+    except RequestCap as exc:
+        return ChunkOutcome(failure=str(exc))
 
 
 def _halves(text: str, chunk: Chunk) -> list[Chunk]:
@@ -113,7 +141,9 @@ def _halves(text: str, chunk: Chunk) -> list[Chunk]:
     ]
 
 
-def _extract(backend: Backend, ctx: ArticleContext, chunk: Chunk, options: ExtractOptions) -> ChunkOutcome:
+def _extract(
+    backend: Backend, ctx: ArticleContext, chunk: Chunk, options: ExtractOptions, allowance: Allowance
+) -> ChunkOutcome:
     prompts = load_prompts()
     min_facts = facts_wanted(chunk, options.max_facts)
     messages = prompts.messages(ctx.article, chunk, options.max_facts, min_facts)
@@ -121,7 +151,7 @@ def _extract(backend: Backend, ctx: ArticleContext, chunk: Chunk, options: Extra
     outcome = ChunkOutcome()
     last_error = None
     for attempt in range(options.max_reasks + 1):
-        result = _complete(backend, messages, schema, options, outcome)
+        result = _complete(backend, messages, schema, options, outcome, allowance)
         problems, parsed = _check(result.content, ctx, chunk, outcome)
         last_error = problems[0] if problems and not parsed else last_error
         if not problems or attempt == options.max_reasks:
@@ -143,7 +173,12 @@ def _extract(backend: Backend, ctx: ArticleContext, chunk: Chunk, options: Extra
 
 
 def _complete(
-    backend: Backend, messages: tuple, schema: dict, options: ExtractOptions, outcome: ChunkOutcome
+    backend: Backend,
+    messages: tuple,
+    schema: dict,
+    options: ExtractOptions,
+    outcome: ChunkOutcome,
+    allowance: Allowance,
 ) -> ChatResult:
     budget = options.max_tokens
     while True:
@@ -154,6 +189,7 @@ def _complete(
             max_tokens=budget,
             temperature=options.temperature,
         )
+        allowance.take()
         result = backend.chat(request)
         outcome.usage += result.usage
         if result.finish_reason != "length":

@@ -40,6 +40,8 @@ def brief_article(
             on_chunk(n, len(chunks))
     if chunks and len(failures) == len(chunks):
         raise LLMError(f"No brief: {failures[0].reason}.")
+    if not total.facts and total.counts.proposed:
+        raise LLMError(_nothing_verified(total))
     facts, folded = merge_facts(total.facts)
     total.counts.merged = folded
     meta = BriefMeta(
@@ -83,3 +85,12 @@ def number_citations(article: Article, facts: list[GroundedFact], meta: BriefMet
         for f in facts
     ]
     return Brief(article=article, facts=rendered, citations=citations, meta=meta)
+
+
+def _nothing_verified(total: ChunkOutcome) -> str:
+    """Exit 3 rather than an empty brief: the model proposed facts and none could be verified."""
+    first = total.dropped[0].reason if total.dropped else "no reason recorded"
+    return (
+        f"No brief: none of the {total.counts.proposed} facts the LLM proposed could be verified against"
+        f" the article (first problem: {first}); try a stronger model (--base-url/--model)."
+    )

@@ -1,2 +1,1 @@
-from ..speakers import *  # noqa: F403 -- TEMPORARY while the module is being written at the top level
-from ..speakers import article_names, names_in  # noqa: F401
+from ..attribution import article_names, names_in  # noqa: F401 -- TEMPORARY while the module is being written at the top level

@@ -30,12 +30,15 @@ FORMATS = ["md", "json"]  # the names registered in briefer.output.formats (chec
 def brief(article: str, output: Path | None, fmt: str, show_dropped: bool, **kwargs: Any) -> None:
     """Brief one ARTICLE: a file, an http(s) URL, or - for stdin."""
     from ..brief.pipeline import brief_article
+    from ..errors import InputError
     from ..output.files import write_atomic
     from ..output.formats import render
     from ..runtime import Runtime
     from ..sources import load_article
 
     settings, quiet = settings_from(kwargs)
+    if output and article != "-" and Path(article).exists() and output.resolve() == Path(article).resolve():
+        raise InputError(f"-o {output} is the article itself; write the brief to another file.")
     runtime = Runtime.resolve(settings)
     source = load_article(article)
     progress = None if quiet else (lambda n, total: click.echo(f"briefer: chunk {n}/{total} done", err=True))
