@@ -1,2 +1,315 @@
-from ..attribution import *  # noqa: F403 -- TEMPORARY while the module is being written at the top level
-from ..attribution import _CLAIM_CUE  # noqa: F401
+"""Who says it and how sure: the voice of a cited span, read from the source text alone.
+
+A statement must say who says it, and a hedge in the source stays a hedge
+(design invariant 6). The model's say-so is never trusted: ``voice_of``
+reads the source around a cited span.
+
+1. ``sourcetext`` finds the sentences, the quotations (per paragraph) and the
+   article's names, and masks quoted words so that cues are only looked for
+   in the article's own words (``cues``).
+2. A span mostly inside quotation marks is direct speech. Its speaker is the
+   cue nearest the quotation in the sentences it touches, else that of the
+   quotation it continues: the previous one in its paragraph, or the last one
+   of the previous paragraph when this one opens its paragraph (a quotation
+   left open at a paragraph end, or a run of quote paragraphs).
+3. Any other span takes the cue of its own sentence(s) (``speakers`` holds
+   those rules), preferring a trailing ", X said" over an inner verb.
+   Pronoun speakers resolve to the last speaker named before them.
+4. Hedges are words and phrases of uncertainty in the span's sentence(s).
+
+``claim_attributes``, ``claim_keeps_hedge``, ``claim_misattributes`` and
+``attributed`` then check or repair the model's claim so that reported speech
+keeps its speaker (the source's, never the model's) and its hedge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .cues import find_cues
+from .sourcetext import (
+    WORD,
+    Region,
+    article_names,
+    bare,
+    masked_text,
+    names_in,
+    quote_regions,
+    split_sentences,
+)
+from .speakers import DETERMINERS, PREPS, PRONOUNS, TITLES, Speaker, speaker_for
+
+__all__ = [
+    "Speaker",
+    "Voice",
+    "voice_of",
+    "hedges_in",
+    "claim_keeps_hedge",
+    "claim_attributes",
+    "claim_misattributes",
+    "attributed",
+    "article_names",
+    "names_in",
+    "split_sentences",
+]
+
+_HEDGE = re.compile(
+    r"\b(?:(?:is|are|was|were|be|been|being)\s+(?:widely\s+|also\s+)?"
+    r"(?:(?:said|reported|alleged)\s+to|(?:expected|believed|thought|rumou?red|understood|likely|unlikely)(?:\s+to)?)"
+    r"|(?:expected|believed|thought|rumou?red|likely|unlikely)\s+to"
+    r"|(?<!\ba )(?<!\bthe )(?:plans?|planned|planning|aims?|aimed|aiming|intends?|intended|intending|hopes?|hoped|hoping)\s+to"
+    r"|(?:appears?|appeared|seems?|seemed)\s+to"
+    r"|sources?(?:\s+[\w'’-]+){0,5}?\s+(?:say|says|said|claim|claimed|believe)"
+    r"|reportedly|allegedly|alleged|purportedly|supposedly|apparently|possibly|probably|perhaps|potentially"
+    r"|presumably|maybe|likely|unlikely|unconfirmed|rumou?red|suspected|(?-i:could|may|might))\b",
+    re.I,
+)
+_CLAIM_CUE = re.compile(
+    r"\b(?:according\s+to|in\s+the\s+view\s+of|reportedly|allegedly|alleged|say|says|said|saying|told|tells"
+    r"|claims?|claimed|believes?|believed|think|thinks|argues?|argued|warns?|warned|insists?|insisted|adds|added"
+    r"|stated|notes|noted|announced|announces|describes|described|suggests|suggested|predicts|predicted|contends"
+    r"|maintains|alleges|denies|denied|confirms|confirmed|fears?|feared|promised|pledged|vowed|quoted|quoting"
+    r"|wrote|writes|asked|blames?|blamed|ruled)\b",
+    re.I,
+)
+_GENERIC = (
+    frozenset("informed senior unnamed anonymous close familiar matter state-run".split())
+    | DETERMINERS
+    | PREPS
+)
+_STARTERS = frozenset(
+    "the a an this that these those it its there their they he she his her we our some many most all both each "
+    "one two three in on at by for with after before if when while despite however although according "
+    "definitely clearly currently meanwhile instead also still only".split()
+)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Whether a span is reported speech, by whom, on which cue, and how hedged."""
+
+    reported: bool
+    direct: bool
+    cue: str | None
+    speaker: Speaker | None
+    hedges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Context:
+    text: str
+    masked: str
+    sentences: tuple[tuple[int, int], ...]
+    regions: tuple[Region, ...]
+    known: frozenset[str]
+
+
+def _core(text: str, start: int, end: int) -> tuple[int, int]:
+    piece = text[start:end]
+    return start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip())
+
+
+@lru_cache(maxsize=16)
+def _context(text: str, sentences: tuple[tuple[int, int], ...] | None) -> _Context:
+    spans = split_sentences(text) if sentences is None else sentences
+    cores = tuple(c for c in (_core(text, a, b) for a, b in spans) if c[0] < c[1])
+    regions = quote_regions(text)
+    known = frozenset(article_names(text, list(cores)))
+    return _Context(text, masked_text(text, regions), cores, regions, known)
+
+
+def _overlapping(sentences, lo: int, hi: int) -> tuple[tuple[int, int], ...]:
+    return tuple(s for s in sentences if s[0] < hi and s[1] > lo)
+
+
+def voice_of(text: str, start: int, end: int, sentences: list[tuple[int, int]] | None = None) -> Voice:
+    """The voice of ``text[start:end]``; ``sentences`` are the caller's sentence offsets (else pysbd's)."""
+    return _voice(
+        _context(text, None if sentences is None else tuple((a, b) for a, b in sentences)), start, end
+    )
+
+
+def _voice(ctx: _Context, start: int, end: int) -> Voice:
+    text = ctx.text
+    start, end = _core(text, start, end)
+    sents = _overlapping(ctx.sentences, start, end) or ((start, end),)
+    hedges = hedges_in(" ".join(text[a:b] for a, b in sents))
+    share, region = _quoted(ctx, start, end)
+    direct = share >= 0.5
+    cue, speaker = _region_voice(ctx, region) if direct else _nearest(ctx, sents, start, end)
+    if cue is None and region is not None and not direct:
+        cue, speaker = _region_voice(ctx, region)
+    return Voice(direct or region is not None or cue is not None, direct, cue, speaker, hedges)
+
+
+def _quoted(ctx: _Context, start: int, end: int) -> tuple[float, int | None]:
+    """Share of the span's letters and digits inside quotation marks, and the quotation holding most."""
+    total = sum(c.isalnum() for c in ctx.text[start:end]) or 1
+    best, best_n, inside = None, 0, 0
+    for i, r in enumerate(ctx.regions):
+        lo, hi = max(r.inner[0], start), min(r.inner[1], end)
+        n = sum(c.isalnum() for c in ctx.text[lo:hi]) if lo < hi else 0
+        inside += n
+        if n > best_n:
+            best, best_n = i, n
+    return inside / total, best
+
+
+def _nearest(ctx: _Context, sents, lo: int, hi: int) -> tuple[str | None, Speaker | None]:
+    """The cue governing ``[lo, hi)`` in ``sents``: inside or nearest, a trailing ", X said" first."""
+    ranked = []
+    for a, b in sents:
+        cues = find_cues(ctx.text, ctx.masked, a, b)
+        for n, cue in enumerate(cues):
+            dist = 0 if cue.start < hi and cue.end > lo else min(abs(cue.start - hi), abs(lo - cue.end))
+            tail = n == len(cues) - 1 and re.search(r'[,"][^,"]*$', ctx.masked[a : cue.start]) is not None
+            tail = tail and len(WORD.findall(re.search(r'[^,"]*$', ctx.masked[a : cue.start]).group())) <= 5
+            ranked.append((dist, not tail, cue.start, cue, a, b))
+    if not ranked:
+        return None, None
+    _, _, _, cue, a, b = min(ranked, key=lambda r: r[:3])
+    return cue.text, _resolve(ctx, speaker_for(ctx.text, ctx.masked, a, b, cue, ctx.known))
+
+
+def _region_voice(ctx: _Context, idx: int, depth: int = 0) -> tuple[str | None, Speaker | None]:
+    """Cue and speaker of quotation ``idx``: its own sentences, else the quotation it continues."""
+    r = ctx.regions[idx]
+    found = _nearest(ctx, _overlapping(ctx.sentences, r.start, r.end), r.start, r.end)
+    prev = _chain_prev(ctx, idx)
+    if found[0] is not None or prev is None or depth > 8:
+        return found
+    between = _overlapping(ctx.sentences, ctx.regions[prev].end - 1, r.start)
+    found = _nearest(ctx, between, r.start, r.start)
+    return found if found[0] is not None else _region_voice(ctx, prev, depth + 1)
+
+
+def _chain_prev(ctx: _Context, idx: int) -> int | None:
+    """The quotation ``idx`` continues: the previous one in its paragraph, or the last one of the
+    previous paragraph when this one opens its paragraph (a quotation left open at a paragraph end,
+    or a run of quote paragraphs)."""
+    if idx == 0:
+        return None
+    r, p = ctx.regions[idx], ctx.regions[idx - 1]
+    gap = ctx.text[p.end : r.start]
+    if not re.search(r"[\r\n]", gap):
+        return idx - 1
+    # p's line ends, then only blank lines: r opens the next paragraph
+    next_paragraph = re.fullmatch(r"[^\r\n]*[\r\n]\s*", gap) is not None
+    return idx - 1 if next_paragraph and r.start == _line_start(ctx.text, r.start) else None
+
+
+def _line_start(text: str, pos: int) -> int:
+    """The first non-blank character of the line holding ``pos``."""
+    lo = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+    return lo + len(text[lo:pos]) - len(text[lo:pos].lstrip(" \t"))
+
+
+def _resolve(ctx: _Context, speaker: Speaker | None) -> Speaker | None:
+    """A pronoun speaker becomes the last speaker named before it ("he"/"she": a named one)."""
+    if speaker is None or speaker.name.lower() not in PRONOUNS:
+        return speaker
+    personal = speaker.name.lower() in ("he", "she")
+    for a, b in reversed([s for s in ctx.sentences if s[0] < speaker.start]):
+        for cue in reversed(find_cues(ctx.text, ctx.masked, a, min(b, speaker.start))):
+            found = speaker_for(ctx.text, ctx.masked, a, b, cue, ctx.known)
+            if found and found.name.lower() not in PRONOUNS and (found.named or not personal):
+                return found
+    return None
+
+
+def hedges_in(fragment: str) -> tuple[str, ...]:
+    """Hedge words and phrases in ``fragment``, lowercased as found, first occurrence order, no repeats."""
+    found = (re.sub(r"\s+", " ", m.group().lower()) for m in _HEDGE.finditer(fragment))
+    return tuple(dict.fromkeys(found))
+
+
+def claim_keeps_hedge(claim: str, voice: Voice) -> bool:
+    """A hedged source needs a hedged claim: any hedge, or an attribution ("said", "according to")."""
+    return not voice.hedges or bool(hedges_in(claim)) or _CLAIM_CUE.search(claim) is not None
+
+
+def claim_attributes(claim: str, voice: Voice) -> bool:
+    """Does the claim carry a reporting cue, or name the speaker (a significant word, possessive allowed)?"""
+    if _CLAIM_CUE.search(claim):
+        return True
+    return voice.speaker is not None and _mentions(claim, voice.speaker.name)
+
+
+def claim_misattributes(claim: str, voice: Voice) -> bool:
+    """Does the claim put its words in the mouth of a named speaker other than the source's?
+
+    "…, Putin says." for a span that Shin Beom-chul said; or any named speaker for a span without one.
+    """
+    said = _voice(_context.__wrapped__(claim, None), 0, len(claim)).speaker  # claims stay out of the cache
+    if said is None or not said.named:
+        return False
+    return voice.speaker is None or not _mentions(said.name, voice.speaker.name)
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Does ``text`` hold a significant word of ``name`` (by prefix: "Kremlin" matches "Kremlin's")?"""
+    wanted = [w.lower() for w in WORD.findall(name) if w.lower() not in _GENERIC and len(w) > 1]
+    words = [w.lower() for w in WORD.findall(text)]
+    return any(w.startswith(s) and w[len(s) :] in ("", "s", "es", "'s", "’s") for s in wanted for w in words)
+
+
+def attributed(claim: str, voice: Voice, *, names: set[str] | frozenset[str] | None = None) -> str:
+    """The claim as it should render: prefixed with its speaker (or "Reportedly,") when it lacks one.
+
+    ``names`` (e.g. ``article_names``) decides whether the claim's first word is a proper name and keeps
+    its capital; without it only common sentence starters ("The", "It", "However") are lowercased.
+    """
+    if not voice.reported or claim_attributes(claim, voice):
+        return claim
+    body = _lower_first(claim, names)
+    speaker = voice.speaker
+    if speaker is None:
+        return f"Reportedly, {body}"
+    verb = "say" if not speaker.named and _plural(speaker.name) else "says"
+    return f"{_who(speaker, names)} {verb} {body}"
+
+
+def _who(speaker: Speaker, names) -> str:
+    """ "Shin Beom-chul, senior fellow at ...", "Mayor Ruth Ambrose", "Colin Reeve of the X Union"."""
+    who = speaker.name[:1].upper() + speaker.name[1:]
+    role = speaker.role if speaker.named else None
+    words = WORD.findall(role or "")
+    if not words or words[0].lower() in ("his", "her", "its", "their"):  # "her challenger": whose?
+        return who
+    if all(w.lower().rstrip(".") in TITLES for w in words):
+        return f"{role} {who}"
+    if words[0].lower() in PREPS:
+        return f"{who} {role}"
+    first = words[0]
+    if first.lower() in DETERMINERS or (
+        names is not None and bare(first) not in names and not first.isupper()
+    ):
+        role = first.lower() + role[len(first) :]
+    return f"{who}, {role},"
+
+
+def _lower_first(claim: str, names) -> str:
+    m = WORD.search(claim)
+    if m is None:
+        return claim
+    word = m.group()
+    if names is not None:
+        keep = bare(word) in names or word == "I" or (len(word) > 1 and word.isupper())
+    else:
+        keep = word.lower() not in _STARTERS
+    return claim if keep else claim[: m.start()] + word[0].lower() + claim[m.start() + 1 :]
+
+
+def _plural(name: str) -> bool:
+    """Plural agreement from the head noun: "two officials familiar with ..." -> plural."""
+    words = [w.lower() for w in WORD.findall(name)]
+    head = words[0] if words else ""
+    for w in words:
+        if w in PREPS:
+            break
+        head = w
+    if head in ("people", "police", "staff", "men", "women", "children"):
+        return True
+    return head.endswith("s") and not head.endswith(("ss", "us", "is", "'s", "’s"))

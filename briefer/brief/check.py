@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from ..models import Attribution, GroundingCounts, Span
 from ..text import normalize
-from .attribution import Voice, attributed, claim_attributes, claim_keeps_hedge, voice_of
+from .attribution import Voice, attributed, claim_keeps_hedge, claim_misattributes, voice_of
 from .context import ArticleContext
 from .grounding import Grounded
 from .support import supporting_sentence, unsupported_terms
@@ -116,15 +116,13 @@ def _continued(g: Grounded, ctx: ArticleContext) -> Voice | None:
 
 
 def _voice_problem(claim: str, voice: Voice) -> str | None:
-    speaker = voice.speaker
-    if (
-        voice.reported
-        and speaker
-        and speaker.named
-        and claim_attributes(claim, voice)
-        and not _names(claim, speaker.name)
-    ):
-        return f'fact "{claim}": the article attributes this to {speaker.name}, not to whom the claim credits; say so'
+    if claim_misattributes(claim, voice):
+        who = (
+            f"to {voice.speaker.name}"
+            if voice.reported and voice.speaker
+            else "to no one: the article says it itself"
+        )
+        return f'fact "{claim}": the article attributes this {who}; say so'
     if not voice.reported and not claim_keeps_hedge(claim, voice):
         return f'fact "{claim}": the article hedges this ("{voice.hedges[0]}"); keep the hedge'
     return None

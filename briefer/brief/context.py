@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..models import Article
 from .chunking import sentence_spans
-from .speakers import article_names
+from .sourcetext import article_names
 
 
 @dataclass(frozen=True)

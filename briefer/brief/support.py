@@ -32,7 +32,7 @@ from ..text import (
     match_prefix,
     normalize,
 )
-from .speakers import names_in
+from .sourcetext import names_in
 
 MIN_OVERLAP = 0.5  # of a claim's content words must occur in its quotes
 RESUPPORT_OVERLAP = 0.75  # ... and in a sentence the code cites instead of the model's quotes
