@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -131,7 +132,7 @@ def spec(site, **kw) -> SourcesConfig:
 
 def test_feed_pages_are_collected_and_bad_sources_reported(site):
     started = time.monotonic()
-    got = collect(spec(site), ROOT, Filters(since=NOW - timedelta(hours=24)))
+    got = collect(spec(site), ROOT, Filters(since=NOW - timedelta(hours=24)), allow_private=True)
     assert time.monotonic() - started < SLOW  # the slow page hit its timeout
     reasons = {p.source.removeprefix(site.base): p.reason for p in got.problems}
     assert set(reasons) == {"/broken.xml", "/news/gone.html", "/slow.html"}
@@ -143,7 +144,7 @@ def test_feed_pages_are_collected_and_bad_sources_reported(site):
 
 
 def test_one_story_under_several_urls_is_one_article(site):
-    got = collect(spec(site), ROOT, Filters())
+    got = collect(spec(site), ROOT, Filters(), allow_private=True)
     keys = sorted(i.key for i in got.items)
     base = site.base
     assert f"{base}/news/ferry-a.html" in [i.key for i in got.items]
@@ -160,7 +161,7 @@ def test_one_story_under_several_urls_is_one_article(site):
 
 
 def test_feed_entries_carry_their_dates(site):
-    got = collect(spec(site, urls=()), ROOT, Filters())
+    got = collect(spec(site, urls=()), ROOT, Filters(), allow_private=True)
     dated = {i.key.rsplit("/", 1)[-1]: i.published for i in got.items}
     assert dated["ferry-b.html"] == (NOW - timedelta(hours=5)).replace(microsecond=0)
 
@@ -178,6 +179,7 @@ def test_a_digest_over_http_clusters_the_story_and_lists_failures(site, tmp_path
     data = {
         "name": "Wire",
         "window": "24h",
+        "allow_private_hosts": True,
         "output": str(tmp_path / "out"),
         "sources": {"feeds": list(spec(site).feeds), "urls": list(spec(site).urls), "timeout": TIMEOUT},
     }
@@ -190,3 +192,65 @@ def test_a_digest_over_http_clusters_the_story_and_lists_failures(site, tmp_path
     assert uncited_digest_lines(markdown, digest) == []
     assert "1 article left out: older than the time window" in markdown
     assert "/broken.xml: not a readable RSS/Atom feed" in markdown
+
+
+def test_without_the_opt_in_internal_addresses_are_refused_and_listed(site, tmp_path):
+    """A feed (or page) on an internal address is never fetched, so it can never reach the digest."""
+    data = {"name": "Wire", "output": str(tmp_path / "out"), "sources": {"feeds": [f"{site.base}/feed.xml"]}}
+    result = run_digest(
+        digest_config(data, base=tmp_path), load_settings(), now=NOW, open_backend=opener(ByText())
+    )
+    assert result.digest.articles == []
+    (problem,) = result.digest.not_covered
+    assert "private or reserved address" in problem.reason and "allow_private" in problem.reason
+
+
+def test_sigterm_ends_a_digest_stuck_in_a_download_within_two_seconds(tmp_path):
+    """A page that drips forever: SIGTERM must cancel the download, not wait for its deadline."""
+    import http.server
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    class Drip(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            for _ in range(600):
+                try:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    config = tmp_path / "digest.toml"
+    url = f"http://127.0.0.1:{srv.server_address[1]}/drip"
+    config.write_text(
+        f'name = "x"\nallow_private_hosts = true\n[sources]\nurls = ["{url}"]\ntimeout = 120\n',
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "BRIEFER_DATA_DIR": str(tmp_path / "state"),
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+    }
+    proc = subprocess.Popen([sys.executable, "-m", "briefer", "digest", str(config), "-q"], env=env)
+    try:
+        time.sleep(3)  # start-up and the first bytes of the download
+        assert proc.poll() is None, "the digest ended before it was stuck"
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        assert time.monotonic() - sent < 2.0
+        assert proc.returncode != 0
+    finally:
+        proc.kill()
+        srv.shutdown()

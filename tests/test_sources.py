@@ -294,7 +294,7 @@ def test_article_from_bytes_is_the_shared_core():
 
 def test_html_page_over_http(server):
     url = base(server) + "/article.html"
-    art = load_article(url)
+    art = load_article(url, allow_private=True)
     assert art.source == url and art.url == url
     assert art.title == "Harbour Town Opens New Ferry Terminal"
     assert art.date == "2024-03-14"
@@ -305,30 +305,30 @@ def test_html_page_over_http(server):
 
 
 def test_html_sniffed_without_suffix(server):
-    art = load_article(base(server) + "/article")
+    art = load_article(base(server) + "/article", allow_private=True)
     assert "Gull Island" in art.text
 
 
 def test_redirect_keeps_final_url(server):
     start = base(server) + "/redirect-twice"
-    art = load_article(start)
+    art = load_article(start, allow_private=True)
     assert art.source == start
     assert art.url == base(server) + "/article.html"
     assert "Gull Island" in art.text
 
 
 def test_declared_charset_is_honoured(server):
-    art = load_article(base(server) + "/latin1-declared")
+    art = load_article(base(server) + "/latin1-declared", allow_private=True)
     assert "crème brûlée" in art.text
 
 
 def test_undeclared_charset_falls_back_to_trafilatura(server):
-    art = load_article(base(server) + "/latin1-undeclared")
+    art = load_article(base(server) + "/latin1-undeclared", allow_private=True)
     assert "main square reopened" in art.text
 
 
 def test_plain_text_over_http_keeps_crlf(server):
-    art = load_article(base(server) + "/plain.txt")
+    art = load_article(base(server) + "/plain.txt", allow_private=True)
     assert art.text == CRLF_TEXT
 
 
@@ -347,7 +347,7 @@ def test_plain_text_over_http_keeps_crlf(server):
 def test_http_errors(server, path, needles):
     url = base(server) + path
     with pytest.raises(InputError) as err:
-        load_article(url)
+        load_article(url, allow_private=True)
     msg = assert_one_line(err, *needles)
     assert url in msg
 
@@ -356,7 +356,7 @@ def test_http_timeout(server):
     url = base(server) + "/slow"
     t0 = time.monotonic()
     with pytest.raises(InputError) as err:
-        load_article(url, timeout=0.3)
+        load_article(url, timeout=0.3, allow_private=True)
     assert time.monotonic() - t0 < 1.4
     assert_one_line(err, "timeout", "0.3 s", url)
 
@@ -364,13 +364,15 @@ def test_http_timeout(server):
 def test_http_size_cap(server):
     url = base(server) + "/big.txt"
     with pytest.raises(InputError) as err:
-        load_article(url, max_bytes=1000)
+        load_article(url, max_bytes=1000, allow_private=True)
     assert_one_line(err, "larger than", "1,000-byte limit")
-    assert load_article(url, max_bytes=2000).text == "word " * 400
+    assert load_article(url, max_bytes=2000, allow_private=True).text == "word " * 400
     with pytest.raises(InputError) as err:
-        load_article(base(server) + "/big-unsized", max_bytes=1000)
+        load_article(base(server) + "/big-unsized", allow_private=True, max_bytes=1000)
     assert_one_line(err, "larger than", "1,000-byte limit")
-    assert load_article(base(server) + "/big-unsized", max_bytes=2000).text == "word " * 400
+    assert (
+        load_article(base(server) + "/big-unsized", allow_private=True, max_bytes=2000).text == "word " * 400
+    )
 
 
 def test_unreachable_host():
@@ -379,5 +381,26 @@ def test_unreachable_host():
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/a"
     with pytest.raises(InputError) as err:
-        load_article(url, timeout=2)
+        load_article(url, timeout=2, allow_private=True)
     assert_one_line(err, "cannot be fetched", url, "network")
+
+
+def test_a_loopback_url_is_refused_without_the_opt_in(server):
+    with pytest.raises(InputError, match="private or reserved address"):
+        load_article(base(server) + "/article")
+
+
+def test_a_redirect_to_an_internal_address_is_refused(server, monkeypatch):
+    """The first hop is allowed (as if public); the redirect to 127.0.0.1 is checked again and refused."""
+    from briefer.sources import netfetch
+
+    hops = []
+    real = netfetch.is_public_ip
+
+    def first_hop_only(ip):
+        hops.append(ip)
+        return len(hops) == 1 or real(ip)
+
+    monkeypatch.setattr(netfetch, "is_public_ip", first_hop_only)
+    with pytest.raises(InputError, match="private or reserved address"):
+        load_article(base(server) + "/redirect-twice")

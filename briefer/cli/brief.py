@@ -25,9 +25,16 @@ FORMATS = ["md", "json"]  # the names registered in briefer.output.formats (chec
 @click.option(
     "--show-dropped", is_flag=True, help="List the facts that were dropped, with their quotes and why."
 )
+@click.option(
+    "--allow-private-hosts",
+    is_flag=True,
+    help="Allow fetching from loopback and private (intranet) addresses.",
+)
 @model_options
 @handle_errors
-def brief(article: str, output: Path | None, fmt: str, show_dropped: bool, **kwargs: Any) -> None:
+def brief(
+    article: str, output: Path | None, fmt: str, show_dropped: bool, allow_private_hosts: bool, **kwargs: Any
+) -> None:
     """Brief one ARTICLE: a file, an http(s) URL, or - for stdin."""
     from ..brief.pipeline import brief_article
     from ..errors import InputError
@@ -40,7 +47,7 @@ def brief(article: str, output: Path | None, fmt: str, show_dropped: bool, **kwa
     if output and article != "-" and Path(article).exists() and output.resolve() == Path(article).resolve():
         raise InputError(f"-o {output} is the article itself; write the brief to another file.")
     runtime = Runtime.resolve(settings)
-    source = load_article(article)
+    source = load_article(article, allow_private=allow_private_hosts)
     progress = None if quiet else (lambda n, total: click.echo(f"briefer: chunk {n}/{total} done", err=True))
     with runtime.open_store() as store, runtime.backend(store) as backend:
         result = brief_article(

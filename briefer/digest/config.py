@@ -64,6 +64,7 @@ class DigestConfig(Strict):
     concurrency: int | None = Field(None, ge=1, le=64)
     settings: Settings = Field(default_factory=Settings)
     schedule: ScheduleConfig | None = None
+    allow_private_hosts: bool = False  # fetch pages and feeds on intranet addresses (refused by default)
     _base: Path = PrivateAttr(default_factory=Path.cwd)
     _key: str | None = PrivateAttr(default=None)
 

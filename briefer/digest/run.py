@@ -132,7 +132,9 @@ def run_digest(
 
 def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
     config = run.config
-    collection = collect(config.sources, config.base, config.filters(now))
+    collection = collect(
+        config.sources, config.base, config.filters(now), allow_private=config.allow_private_hosts
+    )
     articles = unique_articles(collection.items, run.runtime)
     new = sum(run.store.see_article(u.item.key, u.hash, u.item.article.title)[1] for u in articles)
     problems, counts = brief_all(articles, run)

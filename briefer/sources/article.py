@@ -28,7 +28,6 @@ from typing import BinaryIO, NoReturn
 from ..errors import InputError
 from ..models import Article
 
-USER_AGENT = "briefer/0.1"
 MAX_BYTES = 20_000_000  # larger inputs are refused, not truncated
 TITLE_MAX = 200
 _BOM = codecs.BOM_UTF8

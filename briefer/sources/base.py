@@ -10,6 +10,7 @@ to load. Adding a kind is one new module and one import line in
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -73,6 +74,10 @@ class Context:
     max_per_feed: int
     filters: Filters
     pool: Executor  # for kinds that must fetch before they know their jobs (feeds)
+    allow_private: bool = False  # fetch intranet addresses (opt-in; refused by default)
+    cancel: threading.Event = field(
+        default_factory=threading.Event
+    )  # set: every download stops within a second
 
 
 @dataclass(frozen=True)

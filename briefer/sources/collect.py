@@ -29,18 +29,27 @@ from .config import SourcesConfig
 WORKERS = 8
 
 
-def collect(config: SourcesConfig, base: Path, filters: Filters) -> Collection:
-    """Load every article the sources name; never raises for a single bad source."""
+def collect(
+    config: SourcesConfig, base: Path, filters: Filters, *, allow_private: bool = False
+) -> Collection:
+    """Load every article the sources name; never raises for a single bad source.
+
+    An interrupt (Ctrl-C, or SIGTERM, which briefer turns into an exit) sets the
+    shared cancel event, so every download in flight stops within a second and
+    the pool's threads can be joined.
+    """
     out = Collection()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        ctx = Context(
-            base=base, timeout=config.timeout, max_per_feed=config.max_per_feed, filters=filters, pool=pool
-        )
-        jobs = []
-        for key, values in config.kinds():
-            jobs += KINDS[key].jobs(values, ctx, out)
-        for result in pool.map(lambda job: _attempt(*job), jobs):
-            _keep(result, filters, out)
+        ctx = Context(base, config.timeout, config.max_per_feed, filters, pool, allow_private)
+        try:
+            jobs = []
+            for key, values in config.kinds():
+                jobs += KINDS[key].jobs(values, ctx, out)
+            for result in pool.map(lambda job: _attempt(*job), jobs):
+                _keep(result, filters, out)
+        except BaseException:
+            ctx.cancel.set()
+            raise
     return out
 
 

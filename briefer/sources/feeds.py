@@ -28,7 +28,7 @@ def feed_jobs(feeds: list[str], ctx: Context, out: Collection) -> Jobs:
 
 def _read_feed(feed: str, ctx: Context) -> tuple[Jobs, Counter[str]] | NotCovered:
     try:
-        got = fetch_url(feed, timeout=ctx.timeout)
+        got = fetch_url(feed, timeout=ctx.timeout, allow_private=ctx.allow_private, cancel=ctx.cancel)
     except BrieferError as exc:
         return NotCovered(source=feed, reason=str(exc))
     parsed = feedparser.parse(got.data)
@@ -46,7 +46,7 @@ def _read_feed(feed: str, ctx: Context) -> tuple[Jobs, Counter[str]] | NotCovere
         elif since and published and published < since:
             left_out["older than the time window"] += 1
         else:
-            jobs.append((link, page_job(link, feed, ctx.timeout, published)))
+            jobs.append((link, page_job(link, feed, ctx, published)))
     return jobs, left_out
 
 

@@ -11,9 +11,9 @@ from .fetch import fetch_url
 from .files import article_date
 
 
-def page_job(url: str, origin: str, timeout: float, published: datetime | None = None) -> Job:
+def page_job(url: str, origin: str, ctx: Context, published: datetime | None = None) -> Job:
     def load() -> Item:
-        got = fetch_url(url, timeout=timeout)
+        got = fetch_url(url, timeout=ctx.timeout, allow_private=ctx.allow_private, cancel=ctx.cancel)
         article = article_from_bytes(got.data, source=url, content_type=got.content_type, url=got.url)
         key = canonical_url(declared_canonical(got.data, got.url) or got.url)
         return Item(article, key, origin, published or article_date(article))
@@ -22,7 +22,7 @@ def page_job(url: str, origin: str, timeout: float, published: datetime | None =
 
 
 def url_jobs(urls: list[str], ctx: Context, out: Collection) -> Jobs:
-    return [(url, page_job(url, url, ctx.timeout)) for url in urls]
+    return [(url, page_job(url, url, ctx)) for url in urls]
 
 
 register("urls", url_jobs, http_urls)
