@@ -27,3 +27,13 @@ class LLMError(BrieferError):
 
 class ModelUnavailable(LLMError):
     """No local model can be found or started."""
+
+
+class NothingBriefed(BrieferError):
+    """A digest run could brief none of its articles; nothing is written, an earlier digest stays."""
+
+    exit_code = 3
+
+
+# A digest was written but some sources or articles are not covered (listed in it).
+PARTIAL_EXIT = 4

@@ -50,14 +50,17 @@ class ByText(FakeBackend):
     ``fail`` maps a word to an exception raised for any chunk containing it.
     """
 
-    def __init__(self, fail: dict[str, BaseException] | None = None):
+    def __init__(self, fail: dict[str, BaseException] | None = None, fail_all: BaseException | None = None):
         super().__init__()
         self.fail = fail or {}
+        self.fail_all = fail_all
 
     def chat(self, request):
         self.history.append(request)
         last = request.messages[-1]["content"]
         chunk = last.split("<article>", 1)[-1].split("</article>", 1)[0] if "<article>" in last else ""
+        if self.fail_all is not None:
+            raise self.fail_all
         for word, exc in self.fail.items():
             if word in chunk:
                 raise exc
@@ -245,10 +248,63 @@ def test_keywords_filter_articles(articles, tmp_path):
 
 def test_a_second_run_of_the_same_config_is_refused_while_one_holds_the_lock(articles, tmp_path):
     config = make_config(articles, tmp_path / "out")
-    with config_lock(config.key, load_settings()):
+    with config_lock(str(config.output_dir.resolve()), load_settings()):
         with pytest.raises(BrieferError, match="Another digest of .* is running"):
             run(config, ByText())
     run(config, ByText())
+
+
+def test_a_copied_config_writing_to_the_same_folder_waits_its_turn(articles, tmp_path):
+    original = make_config(articles, tmp_path / "out")
+    copy = digest_config(
+        {"name": "Copy", "sources": {"paths": [str(articles)]}, "output": str(tmp_path / "out")},
+        base=articles.parent,
+        key="test:a copy elsewhere",
+    )
+    with config_lock(str(original.output_dir.resolve()), load_settings()):
+        with pytest.raises(BrieferError, match="Another digest of .* is running"):
+            run(copy, ByText())
+
+
+def test_a_rerun_while_the_llm_is_down_keeps_todays_briefs(articles, tmp_path, monkeypatch):
+    config = make_config(articles, tmp_path / "out")
+    first = run(config, ByText())
+    monkeypatch.setenv(
+        "BRIEFER_DATA_DIR", str(tmp_path / "fresh-state")
+    )  # nothing stored: all must be briefed
+    second = run(config, ByText(fail_all=LLMError("The LLM at x is down.")))
+    assert [a.title for a in second.digest.articles] == [a.title for a in first.digest.articles]
+    assert second.status == "partial"
+    assert all(
+        p.reason.endswith("(the brief from today's earlier run is kept)") for p in second.digest.not_covered
+    )
+
+
+def test_a_source_that_is_down_on_a_rerun_keeps_its_story(articles, tmp_path):
+    files = sorted(str(p) for p in articles.glob("*.txt"))
+    data = {"name": "Coast desk", "sources": {"paths": files}, "output": str(tmp_path / "out")}
+    config = digest_config(data, base=articles.parent, key="test:files")
+    first = run(config, ByText())
+    Path(files[0]).unlink()
+    second = run(config, ByText())
+    assert [a.title for a in second.digest.articles] == [a.title for a in first.digest.articles]
+    (problem,) = second.digest.not_covered
+    assert problem.reason.endswith("(the brief from today's earlier run is kept)")
+    assert second.markdown_path.read_text(encoding="utf-8").count("###") == first.markdown_path.read_text(
+        encoding="utf-8"
+    ).count("###")
+
+
+def test_an_unreadable_stored_brief_is_briefed_again(articles, tmp_path):
+    config = make_config(articles, tmp_path / "out")
+    first = run(config, ByText())
+    store = Store(load_settings().state_path())
+    store.db.execute('UPDATE briefs SET brief = \'{"not": "a brief"}\'')
+    store.close()
+    backend = ByText()
+    second = run(make_config(articles, tmp_path / "again"), backend)
+    assert backend.calls > 0
+    assert [a.title for a in second.digest.articles] == [a.title for a in first.digest.articles]
 
 
 def test_markdown_in_titles_and_claims_cannot_inject(tmp_path):
@@ -265,13 +321,21 @@ def test_markdown_in_titles_and_claims_cannot_inject(tmp_path):
     assert uncited_digest_lines(markdown, result.digest) == []
 
 
-def test_an_empty_digest_still_renders(tmp_path):
+def test_an_empty_window_still_renders_a_digest(articles, tmp_path):
+    result = run(make_config(articles, tmp_path / "out", include=["no-such-keyword"]), ByText())
+    markdown = result.markdown_path.read_text(encoding="utf-8")
+    assert "_No articles to report._" in markdown and "left out: matches no include keyword" in markdown
+
+
+def test_a_digest_whose_every_source_fails_writes_nothing_and_says_why(tmp_path):
+    from briefer.errors import NothingBriefed
+
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "empty.txt").write_text("   \n", encoding="utf-8")
-    result = run(make_config(folder, tmp_path / "out"), ByText())
-    markdown = result.markdown_path.read_text(encoding="utf-8")
-    assert "_No articles to report._" in markdown and "empty.txt: " in markdown
+    with pytest.raises(NothingBriefed, match="empty.txt contains only whitespace"):
+        run(make_config(folder, tmp_path / "out"), ByText())
+    assert not (tmp_path / "out").exists()
 
 
 def test_checker_flags_uncited_and_dangling_lines(articles, tmp_path):

@@ -196,13 +196,13 @@ def test_a_digest_over_http_clusters_the_story_and_lists_failures(site, tmp_path
 
 def test_without_the_opt_in_internal_addresses_are_refused_and_listed(site, tmp_path):
     """A feed (or page) on an internal address is never fetched, so it can never reach the digest."""
+    from briefer.errors import NothingBriefed
+
     data = {"name": "Wire", "output": str(tmp_path / "out"), "sources": {"feeds": [f"{site.base}/feed.xml"]}}
-    result = run_digest(
-        digest_config(data, base=tmp_path), load_settings(), now=NOW, open_backend=opener(ByText())
-    )
-    assert result.digest.articles == []
-    (problem,) = result.digest.not_covered
-    assert "private or reserved address" in problem.reason and "allow_private" in problem.reason
+    config = digest_config(data, base=tmp_path)
+    with pytest.raises(NothingBriefed, match="private or reserved address.*allow_private"):
+        run_digest(config, load_settings(), now=NOW, open_backend=opener(ByText()))
+    assert not (tmp_path / "out").exists()
 
 
 def test_sigterm_ends_a_digest_stuck_in_a_download_within_two_seconds(tmp_path):

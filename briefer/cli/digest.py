@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..digest.config import DigestConfig, digest_settings, load_digest_config
 from ..digest.run import LogProgress, run_digest
 from ..digest.schedule import Scheduler, crontab_line, systemd_units
-from ..errors import ConfigError
+from ..errors import PARTIAL_EXIT, ConfigError
 from ..runtime import Runtime
 from .options import CONTEXT_SETTINGS, handle_errors, model_options, settings_from
 
@@ -65,12 +65,14 @@ def _prepare(config_path: Path, kwargs: dict[str, Any]) -> tuple[DigestConfig, R
     return config, Runtime.resolve(settings, concurrency=config.concurrency), quiet
 
 
-def _run_once(config: DigestConfig, runtime: Runtime, quiet: bool) -> None:
+def _run_once(config: DigestConfig, runtime: Runtime, quiet: bool) -> int:
+    """One run; the exit code: 0 when everything is covered, PARTIAL_EXIT when some of it is not."""
     result = run_digest(config, runtime, progress=_progress(quiet))
     if not quiet:
         click.echo(str(result.markdown_path))
         for problem in result.digest.not_covered:
             click.echo(f"briefer: not covered: {problem.source}: {problem.reason}", err=True)
+    return PARTIAL_EXIT if result.status == "partial" else 0
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -78,9 +80,14 @@ def _run_once(config: DigestConfig, runtime: Runtime, quiet: bool) -> None:
 @model_options
 @handle_errors
 def digest(config_path: Path, **kwargs: Any) -> None:
-    """Write today's digest of the sources in CONFIG (a TOML file) to OUTPUT/YYYY-MM-DD.md and .json."""
+    """Write today's digest of the sources in CONFIG (a TOML file) to OUTPUT/YYYY-MM-DD.md and .json.
+
+    Exit status: 0 everything covered; 4 written, but some sources or articles are not covered (listed
+    in it); 3 nothing could be briefed (nothing written; an earlier digest of the day is kept); 2 bad
+    config; 1 another failure.
+    """
     config, runtime, quiet = _prepare(config_path, kwargs)
-    _run_once(config, runtime, quiet)
+    sys.exit(_run_once(config, runtime, quiet))
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)

@@ -32,18 +32,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import ValidationError
+
 from ..brief.pipeline import brief_article
 from ..config import Settings
-from ..errors import BrieferError
+from ..errors import BrieferError, NothingBriefed
 from ..llm.base import Backend
 from ..models import Brief, NotCovered
 from ..output.files import write_atomic
 from ..runtime import Runtime
+from ..sources.base import Collection
 from ..sources.collect import collect
 from ..state.store import Store
 from .assemble import assemble_digest, render_digest
 from .config import DigestConfig
 from .identity import Unique, unique_articles
+from .keep import carry_over, earlier_today, mark_kept
 from .lock import config_lock
 from .model import Digest
 
@@ -115,7 +119,8 @@ def run_digest(
         runtime = Runtime.resolve(runtime, concurrency=config.concurrency)
     now = now or datetime.now(UTC)
     day = now.astimezone(config.zone()).date().isoformat()
-    with config_lock(config.key, runtime.settings), runtime.open_store() as store:
+    # Keyed by the output folder: a copy of the config writing to the same folder waits its turn too.
+    with config_lock(str(config.output_dir.resolve()), runtime.settings), runtime.open_store() as store:
         run = _Run(config, runtime, store, open_backend or runtime.backend, progress or LogProgress())
         run_id = store.start_run(config.key, day)
         try:
@@ -138,7 +143,10 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
     articles = unique_articles(collection.items, run.runtime)
     new = sum(run.store.see_article(u.item.key, u.hash, u.item.article.title)[1] for u in articles)
     problems, counts = brief_all(articles, run)
-    digest = assemble_digest(config.name, day, [u for u in articles if u.brief], collection, problems)
+    briefed, carried = _with_earlier_work(config, day, [u for u in articles if u.brief], collection, problems)
+    problems = mark_kept(problems, carried)
+    collection.problems = mark_kept(collection.problems, carried)
+    digest = assemble_digest(config.name, day, briefed, collection, problems)
     md_path, json_path = write_digest(digest, config)
     counts.update(articles=len(articles), new=new, failed=len(problems), stories=len(digest.stories))
     status = "partial" if digest.not_covered else "ok"
@@ -146,6 +154,25 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
         "digest %s: %d stories from %d articles (%s)", md_path, len(digest.stories), len(articles), status
     )
     return RunResult(digest, md_path, json_path, status, counts)
+
+
+def _with_earlier_work(
+    config: DigestConfig, day: str, briefed: list[Unique], collection: Collection, problems: list[NotCovered]
+) -> tuple[list[Unique], list[Unique]]:
+    """This run's briefed articles plus those of today's earlier digest it lost; refuses a run that has nothing."""
+    missing = collection.problems + problems
+    earlier = earlier_today(config.output_dir / f"{day}.json")
+    carried = carry_over(earlier, briefed, missing) if earlier else []
+    if missing and not briefed and not carried:
+        first = f"{missing[0].source}: {missing[0].reason}"
+        kept = " Today's earlier digest is left as it was." if earlier else ""
+        raise NothingBriefed(f"No digest: none of the sources or articles could be briefed ({first}).{kept}")
+    if not carried:
+        return briefed, carried
+    order = {address: n for n, a in enumerate(earlier.articles) for address in a.addresses}
+    return sorted(
+        briefed + carried, key=lambda u: min(order.get(a, len(order)) for a in u.addresses)
+    ), carried
 
 
 def brief_all(articles: list[Unique], run: _Run) -> tuple[list[NotCovered], dict[str, int]]:
@@ -157,7 +184,14 @@ def brief_all(articles: list[Unique], run: _Run) -> tuple[list[NotCovered], dict
         if stored is None:
             todo.append(u)
             continue
-        u.brief = Brief.model_validate_json(stored).model_copy(update={"article": u.item.article})
+        try:
+            u.brief = Brief.model_validate_json(stored).model_copy(update={"article": u.item.article})
+        except ValidationError as exc:  # unreadable (an older or damaged record): brief the article again
+            log.warning(
+                "stored brief of %s is unreadable (%s); briefing it again", u.address, exc.errors()[0]["msg"]
+            )
+            todo.append(u)
+            continue
         run.progress.advance(u.address, "already briefed")
     problems, calls = [], 0
     if todo:
