@@ -161,3 +161,38 @@ def test_schema_is_strict_everywhere():
 
     walk(schema)
     assert schema["properties"]["facts"]["maxItems"] == 5
+
+
+def test_chunks_asked_at_once_give_the_same_brief_in_chunk_order(example):
+    """A bounded pool over the chunks: more than one request in flight, the same bytes as one at a time."""
+    import threading
+    import time
+
+    from briefer.brief.chunking import chunk_text
+    from briefer.output.formats import render
+
+    class Concurrent(FakeBackend):
+        def __init__(self):
+            super().__init__()
+            self.lock, self.now, self.most = threading.Lock(), 0, 0
+
+        def chat(self, request):
+            with self.lock:
+                self.history.append(request)
+                self.now += 1
+                self.most = max(self.most, self.now)
+            time.sleep(0.05)
+            chunk = request.messages[-1]["content"].split("<article>\n", 1)[1].split("\n</article>")[0]
+            first = chunk.strip().split(". ")[0].rstrip(".")
+            with self.lock:
+                self.now -= 1
+            return ChatResult(content=json.dumps({"facts": [fact(first, first)]}), finish_reason="stop")
+
+    assert len([c for c in chunk_text(example.text, 120) if c.text.strip()]) > 4
+    one, four = Concurrent(), Concurrent()
+    a = brief_article(example, one, max_chunk_tokens=120, options=ExtractOptions(max_reasks=0))
+    b = brief_article(
+        example, four, max_chunk_tokens=120, options=ExtractOptions(max_reasks=0), concurrency=4
+    )
+    assert one.most == 1 and four.most > 1
+    assert render(a) == render(b) and render(a, fmt="json") == render(b, fmt="json")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from .._version import __version__
 from ..errors import LLMError
 from ..llm.base import Backend
-from ..models import Article, Brief, BriefMeta, ChunkFailure, Citation, DroppedFact, Fact
+from ..models import Article, Brief, BriefMeta, Chunk, ChunkFailure, Citation, DroppedFact, Fact
 from .chunking import chunk_text
 from .context import ArticleContext
 from .extract import ChunkOutcome, ExtractOptions, GroundedFact, extract_chunk
@@ -22,22 +23,25 @@ def brief_article(
     max_chunk_tokens: int = 1024,
     options: ExtractOptions | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
+    concurrency: int = 1,
 ) -> Brief:
-    """Run the pipeline over one article. Raises :class:`LLMError` if no chunk could be read."""
+    """Run the pipeline over one article. Raises :class:`LLMError` if no chunk could be read.
+
+    With ``concurrency`` > 1 the chunks are asked on a bounded thread pool;
+    their outcomes are combined in chunk order, so the brief is byte-identical
+    to a sequential run.
+    """
     options = options or ExtractOptions()
     chunks = [c for c in chunk_text(article.text, max_chunk_tokens) if c.text.strip()]
     ctx = ArticleContext.of(article)
     total = ChunkOutcome()
     failures = []
-    for n, chunk in enumerate(chunks, 1):
-        outcome = extract_chunk(backend, ctx, chunk, options)
+    for chunk, outcome in zip(chunks, _outcomes(backend, ctx, chunks, options, on_chunk, concurrency)):
         if outcome.failure:
             failures.append(
                 ChunkFailure(chunk=chunk.index, start=chunk.start, end=chunk.end, reason=outcome.failure)
             )
         total.absorb(outcome)
-        if on_chunk:
-            on_chunk(n, len(chunks))
     if chunks and len(failures) == len(chunks):
         raise LLMError(f"No brief: {failures[0].reason}.")
     if not total.facts and total.counts.proposed:
@@ -64,6 +68,24 @@ def _distinct(dropped: list[DroppedFact]) -> list[DroppedFact]:
         key = (d.claim, d.reason)
         seen[key] = seen[key].model_copy(update={"times": seen[key].times + 1}) if key in seen else d
     return list(seen.values())
+
+
+def _outcomes(backend, ctx, chunks, options, on_chunk, concurrency: int) -> list[ChunkOutcome]:
+    """Each chunk's outcome, in chunk order, asked ``concurrency`` at a time."""
+    done = iter(range(1, len(chunks) + 1))
+
+    def one(chunk: Chunk) -> ChunkOutcome:
+        outcome = extract_chunk(backend, ctx, chunk, options)
+        if on_chunk:
+            on_chunk(next(done), len(chunks))
+        return outcome
+
+    if concurrency <= 1 or len(chunks) <= 1:
+        return [one(c) for c in chunks]  # in this thread: the embedded server is tied to its starter
+    with ThreadPoolExecutor(
+        max_workers=min(concurrency, len(chunks)), thread_name_prefix="briefer-chunk"
+    ) as pool:
+        return list(pool.map(one, chunks))
 
 
 def number_citations(article: Article, facts: list[GroundedFact], meta: BriefMeta) -> Brief:
