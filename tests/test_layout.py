@@ -22,7 +22,7 @@ LAYERS = [
     {"briefer.sources"},
     {"briefer.brief"},
     {"briefer.output"},
-    {"briefer.runtime"},
+    {"briefer.runtime", "briefer.verify"},
     {"briefer.digest"},
     {"briefer.cli", "briefer.testing", "briefer", "briefer.__main__"},
 ]

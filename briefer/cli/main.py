@@ -12,6 +12,7 @@ from .brief import brief
 from .digest import digest, schedule
 from .doctor import doctor, serve
 from .options import CONTEXT_SETTINGS
+from .verify import verify
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -20,7 +21,7 @@ def cli() -> None:
     """Turn news articles into analyst briefs whose every statement cites its source."""
 
 
-for command in (brief, doctor, serve, digest, schedule):
+for command in (brief, doctor, serve, digest, schedule, verify):
     cli.add_command(command)
 
 

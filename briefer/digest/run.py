@@ -241,10 +241,14 @@ def _extract_one(u: Unique, backend: Backend, run: _Run) -> NotCovered | None:
 
 
 def write_digest(digest: Digest, config: DigestConfig) -> tuple[Path, Path]:
-    """``OUTDIR/DAY.json`` then ``OUTDIR/DAY.md``, each written atomically."""
+    """``OUTDIR/DAY.json``, ``OUTDIR/DAY.html`` (the evidence view) then ``OUTDIR/DAY.md``, each atomically."""
+    from ..output.html import render_digest_html
+
     md_path = config.output_dir / f"{digest.date}.md"
     json_path = md_path.with_suffix(".json")
     markdown = render_digest(digest, config.template)
+    page = render_digest_html(digest)
     write_atomic(json_path, digest.model_dump_json(indent=2) + "\n")
+    write_atomic(md_path.with_suffix(".html"), page)
     write_atomic(md_path, markdown)
     return md_path, json_path

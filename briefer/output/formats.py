@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..errors import ConfigError
 from ..models import Brief
 from .check import uncited_lines
+from .html import render_html
 from .render import render_markdown
 
 
@@ -38,6 +39,7 @@ def _json(brief: Brief, template: str, show_dropped: bool = False) -> str:
 
 register(Format("md", ".md", render_markdown, uses_template=True, check=uncited_lines))
 register(Format("json", ".json", _json, uses_template=False))
+register(Format("html", ".html", render_html, uses_template=False))
 
 
 def get_format(name: str) -> Format:

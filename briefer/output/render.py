@@ -21,6 +21,7 @@ from markupsafe import Markup
 from ..errors import ConfigError
 from ..models import Brief, Fact, FactKind
 from ..resources import resource_dir
+from .links import source_url
 
 SECTIONS: list[tuple[str, tuple[FactKind, ...]]] = [
     ("What happened", (FactKind.event,)),
@@ -66,7 +67,7 @@ def environment(directory: Path) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(cites=cites, sentence=sentence, md=md_escape)
+    env.filters.update(cites=cites, sentence=sentence, md=md_escape, source_url=source_url)
     return env
 
 

@@ -1,0 +1,88 @@
+"""``briefer verify``: re-check a brief's (or a digest's) JSON against its source, without any model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import InputError
+from .options import CONTEXT_SETTINGS, handle_errors
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("brief_json", metavar="BRIEF.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", required=False)
+@handle_errors
+def verify(brief_json: Path, source: str | None) -> None:
+    """Re-check BRIEF.json (a brief or a digest, as briefer writes them) against its source.
+
+    Checks that every span is the source's exact text, that every claim names only what its spans
+    say, that reported speech keeps the source's speaker, and that the rendered Markdown cites every
+    statement. SOURCE (a file or an http(s) URL) is read again and must be the text the brief was made
+    from; without it, the article text inside the JSON is used. Prints one line per failed check,
+    then a summary. Exit status: 0 all checks hold, 1 a check failed, 2 unreadable or not a brief.
+    """
+    from ..verify import parse_brief, verify_brief
+
+    data = _read_json(brief_json)
+    if isinstance(data, dict) and "stories" in data:
+        if source is not None:
+            raise InputError("SOURCE is for a brief; a digest is checked against the articles inside it.")
+        problems, counted = _verify_digest(data)
+    else:
+        brief = parse_brief(data)
+        text = _source_text(source) if source is not None else None
+        problems = verify_brief(brief, text)
+        counted = f"{len(brief.facts)} facts, {len(brief.citations)} citations"
+    for problem in problems:
+        click.echo(problem)
+    outcome = (
+        f"{len(problems)} check{'s' if len(problems) != 1 else ''} failed" if problems else "all checks hold"
+    )
+    click.echo(f"verify: {counted}: {outcome}")
+    if problems:
+        raise SystemExit(1)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text, so not a brief's JSON.") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path} is not JSON ({exc.msg} at line {exc.lineno}): expected a brief's JSON."
+        ) from None
+
+
+def _source_text(source: str) -> str:
+    from ..sources import load_article
+
+    return load_article(source).text
+
+
+def _verify_digest(data: dict[str, Any]) -> tuple[list[str], str]:
+    """Load a digest leniently (its invariants are what is checked) and verify it with its Markdown."""
+    from ..digest.assemble import render_digest
+    from ..digest.model import Digest, DigestArticle, DigestCitation
+    from ..verify import items, lenient, parse_brief, parse_citation, verify_digest
+
+    articles = []
+    for n, a in enumerate(items(data, "articles", "digest")):
+        brief = parse_brief(a.get("brief") if isinstance(a, dict) else None, f"digest.articles[{n}].brief")
+        articles.append(lenient(DigestArticle, a, f"digest.articles[{n}]", brief=brief))
+    citations = [
+        parse_citation(DigestCitation, c, f"digest.citations[{n}]")
+        for n, c in enumerate(items(data, "citations", "digest"))
+    ]
+    digest = lenient(Digest, data, "digest", articles=articles, citations=citations)
+    problems = verify_digest(digest, render_digest(digest))
+    facts = sum(len(s.facts) for s in digest.stories)
+    return problems, f"{len(articles)} articles, {facts} facts, {len(citations)} citations"
