@@ -22,13 +22,16 @@ from .brief.prompts import load_prompts
 from .config import Settings
 from .llm.base import Backend
 from .llm.select import BackendKind, choose, open_backend
-from .state.store import Store
+from .state.repair import UnusableStore
+from .state.store import StateError, Store
 
 # Small chunks for the embedded 0.5B model (it copies quotes far better from ~300
 # tokens than from 1,000), larger ones for remote models.
 CHUNK_TOKENS = {BackendKind.local: 300, BackendKind.remote: 1500}
 # One worker for the embedded model, which already uses every core; four for a remote API.
 CONCURRENCY = {BackendKind.local: 1, BackendKind.remote: 4}
+# Chunks of one brief asked at once: the embedded model already uses every core.
+CHUNK_CONCURRENCY = {BackendKind.local: 1, BackendKind.remote: 4}
 _FINGERPRINT_FIELDS = (
     "model",
     "base_url",
@@ -49,6 +52,7 @@ class Runtime:
     chunk_tokens: int
     concurrency: int
     options: ExtractOptions = field(default_factory=ExtractOptions)
+    chunk_concurrency: int = 1
 
     @classmethod
     def resolve(cls, settings: Settings, *, concurrency: int | None = None) -> Runtime:
@@ -60,6 +64,7 @@ class Runtime:
             chunk_tokens=settings.max_chunk_tokens or CHUNK_TOKENS[choice.kind],
             concurrency=concurrency or CONCURRENCY[choice.kind],
             options=ExtractOptions.from_settings(settings),
+            chunk_concurrency=settings.chunk_concurrency or CHUNK_CONCURRENCY[choice.kind],
         )
 
     def fingerprint(self) -> dict[str, Any]:
@@ -71,8 +76,17 @@ class Runtime:
         payload = {"text": text, "title": title, "settings": self.fingerprint()}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
-    def open_store(self) -> Store:
-        return Store(self.settings.state_path())
+    def open_store(self) -> Store | UnusableStore:
+        """The run's store; for a corrupt or unusable file, an :class:`UnusableStore` instead.
+
+        A brief only needs the optional response cache, which then warns once
+        and carries on without it; digest state raises the file's one-line
+        :class:`StateError` on first use (``briefer doctor --repair`` fixes it).
+        """
+        try:
+            return Store(self.settings.state_path())
+        except StateError as exc:
+            return UnusableStore(exc)
 
     @contextlib.contextmanager
     def backend(self, store: Store | None = None, *, lazy: bool = True) -> Iterator[Backend]:

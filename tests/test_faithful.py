@@ -190,8 +190,9 @@ def test_dropped_facts_are_listed_in_json_and_shown_on_request(example, tmp_path
 
 
 def test_show_dropped_flag(server, tmp_path, example):
-    from briefer.cli.main import cli
     from support import completion
+
+    from briefer.cli.main import cli
 
     article = tmp_path / "a.txt"
     article.write_text(example.text, encoding="utf-8")

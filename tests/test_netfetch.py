@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from briefer.errors import InputError
-from briefer.sources import netfetch
+from briefer.sources import addresses, netfetch
 from briefer.sources.netfetch import (
     BlockedAddress,
     FetchCancelled,
@@ -271,7 +271,7 @@ def test_connection_is_pinned_to_the_checked_address(site, monkeypatch):
     def no_second_lookup(*args, **kw):
         raise AssertionError("the host was resolved again after the check")
 
-    monkeypatch.setattr(netfetch.socket, "getaddrinfo", no_second_lookup)
+    monkeypatch.setattr(addresses.socket, "getaddrinfo", no_second_lookup)
     got = fetch(site.url("/page", host="public.test"), public_test("public.test", calls=calls))
     assert got.body == b"pinned" and got.url == site.url("/page", host="public.test")
     assert calls == ["public.test"]

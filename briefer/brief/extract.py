@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..errors import LLMError
 from ..llm.base import Backend, ChatRequest, ChatResult
 from ..models import Attribution, Chunk, DroppedFact, FactKind, GroundingCounts, Usage
 from ..text import NUMBER_WORD
@@ -126,7 +127,7 @@ def extract_chunk(
         for half in halves:
             outcome.absorb(extract_chunk(backend, ctx, half, options, allowance))
         return outcome
-    except RequestCap as exc:
+    except (RequestCap, LLMError) as exc:  # one chunk's failure never loses the others
         return ChunkOutcome(failure=str(exc))
 
 

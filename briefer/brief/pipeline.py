@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from .._version import __version__
 from ..errors import LLMError
@@ -43,7 +44,8 @@ def brief_article(
             )
         total.absorb(outcome)
     if chunks and len(failures) == len(chunks):
-        raise LLMError(f"No brief: {failures[0].reason}.")
+        reasons = {f.reason for f in failures}
+        raise LLMError(failures[0].reason if len(reasons) == 1 else f"No brief: {failures[0].reason}.")
     if not total.facts and total.counts.proposed:
         raise LLMError(_nothing_verified(total))
     facts, folded = merge_facts(total.facts)
@@ -76,7 +78,7 @@ def _outcomes(backend, ctx, chunks, options, on_chunk, concurrency: int) -> list
 
     def one(chunk: Chunk) -> ChunkOutcome:
         outcome = extract_chunk(backend, ctx, chunk, options)
-        if on_chunk:
+        if on_chunk and not outcome.failure:
             on_chunk(next(done), len(chunks))
         return outcome
 
@@ -88,8 +90,26 @@ def _outcomes(backend, ctx, chunks, options, on_chunk, concurrency: int) -> list
         return list(pool.map(one, chunks))
 
 
+def _outermost(fact: GroundedFact) -> GroundedFact:
+    """A fact's spans without those inside another of its spans (two quotes of one sentence cite it once)."""
+    spans = fact.grounded
+
+    def inside(g) -> bool:
+        return (
+            any(
+                o is not g and o.span.start <= g.span.start and g.span.end <= o.span.end and o.span != g.span
+                for o in spans
+            )
+            and (g.span.start, g.span.end) != fact.speaker_span
+        )
+
+    kept = [g for g in spans if not inside(g)]
+    return fact if len(kept) == len(spans) else replace(fact, grounded=kept)
+
+
 def number_citations(article: Article, facts: list[GroundedFact], meta: BriefMeta) -> Brief:
     """Number the distinct spans in article order and point each fact at its numbers."""
+    facts = [_outermost(f) for f in facts]
     spans = best_spans(g for f in facts for g in f.grounded)
     ids = {(g.span.start, g.span.end): i for i, g in enumerate(spans, 1)}
     citations = [Citation(id=i, span=g.span, match=g.match, score=g.score) for i, g in enumerate(spans, 1)]

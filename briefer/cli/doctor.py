@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,10 +13,15 @@ from .options import CONTEXT_SETTINGS, handle_errors, model_options, settings_fr
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Move a corrupt state file aside (to NAME.corrupt-TIME, never deleted) and start a fresh one.",
+)
 @model_options
 @handle_errors
-def doctor(**kwargs: Any) -> None:
-    """Show which backend briefer would use and why, and check it."""
+def doctor(repair: bool, **kwargs: Any) -> None:
+    """Show which backend briefer would use and why, and check it and the state file."""
     from ..config import config_path
     from ..llm.select import backend_module, choose
 
@@ -27,10 +33,24 @@ def doctor(**kwargs: Any) -> None:
         ("backend", f"{choice.kind.value}: {choice.reason}"),
     ]
     rows += backend_module(choice.kind).doctor_rows(settings)
-    rows += [("config file", str(config_path())), ("state", str(settings.state_path()))]
+    rows += [("config file", str(config_path())), *_state_rows(settings.state_path(), repair)]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         click.echo(f"{name:<{width}}  {value}")
+
+
+def _state_rows(path: Path, repair: bool) -> list[tuple[str, str]]:
+    """The state file and its health; with ``repair``, a corrupt one is moved aside first."""
+    from ..state.repair import check_state, repair_state
+
+    rows = [("state", str(path))]
+    if repair:
+        aside = repair_state(path)
+        done = f"moved the corrupt file to {aside} and created a fresh one" if aside else "nothing to repair"
+        rows.append(("repair", done))
+    health = check_state(path)
+    hint = " (run `briefer doctor --repair`)" if health.status == "corrupt" else ""
+    return [*rows, ("state health", f"{health.status}: {health.detail}{hint}")]
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)

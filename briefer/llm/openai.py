@@ -1,46 +1,49 @@
-"""The only module that speaks the wire format of OpenAI-compatible servers.
-
-A backend takes a :class:`ChatRequest` (messages, a JSON schema, a token
-budget) and returns a :class:`ChatResult` (raw content, finish reason, usage).
-Everything above this module works with those two types, so the fake backend
-in :mod:`briefer.testing` and the response cache in :mod:`briefer.llm.cache` plug
-in the same way as a real server.
+"""The only module that speaks the wire format of OpenAI-compatible servers (see :mod:`.base`).
 
 Structured output differs by server; ``structured_mode`` picks the shape:
+``json_schema`` (OpenAI, llama-server, vLLM), ``json_object`` + ``schema`` (what
+llama-cpp-python compiles into a grammar), or ``auto``: ``json_schema`` until the
+server rejects that shape itself (:func:`format_refused`), then ``json_object``.
 
-- ``json_schema``: ``{"type": "json_schema", "json_schema": {name, schema, strict}}``
-  (OpenAI, llama.cpp's llama-server, vLLM).
-- ``json_object``: ``{"type": "json_object", "schema": ...}``, which the
-  llama-cpp-python server compiles into a grammar (it answers ``json_schema``
-  with HTTP 500).
-- ``auto``: try ``json_schema``; if the server refuses it (400/422/500), fall
-  back to ``json_object`` and remember the choice for the rest of the run.
-
-Transient failures (429 honouring Retry-After, 5xx, timeouts, connection
-errors) are retried here with tenacity and nowhere else; the SDK's own retries
-are off so the two never stack. A 400 is never retried.
+Transient failures (429 and 503 honouring a capped Retry-After, other 5xx,
+timeouts, connection errors, 200s with nothing usable) are retried here with
+tenacity and nowhere else (the SDK's own retries are off so the two never
+stack). A 400 and a refusal are never retried. Failures leave as :class:`LLMError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import openai
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from ..config import Settings
 from ..errors import LLMError
 from ..models import Usage
-from .base import ChatRequest, ChatResult
+from .base import BadAnswer, ChatRequest, ChatResult, Refused
+
+log = logging.getLogger("briefer.llm")
 
 STRUCTURED_MODES = ("auto", "json_schema", "json_object")
-_TRANSIENT = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
-_MODE_REFUSED = (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError)
+MAX_PAUSE = 60.0  # the longest Retry-After honoured: a server asking for an hour gets a minute
+_RETRIED = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError, BadAnswer)
+_NAMES_FORMAT = re.compile(r"response[_ ]format|json[_ ]schema", re.I)
+_REJECTS_FORMAT = re.compile(r"response_format|not supported|unsupported", re.I)
+
+
+class FormatRefused(Exception):
+    """The server rejected the ``response_format`` shape (``args[0]``, its error): "auto" switches on it."""
 
 
 def openai_client(settings: Settings, base_url: str | None = None) -> openai.OpenAI:
@@ -59,27 +62,40 @@ def response_format(mode: str, name: str, schema: dict[str, Any]) -> dict[str, A
     raise ValueError(f"unknown structured mode {mode!r}")
 
 
+def format_refused(exc: BaseException) -> bool:
+    """Did the server reject the structured-output shape, rather than hiccup?
+
+    A 400/422 names the response format; llama-cpp-python answers a 500 with
+    pydantic's complaint about ``response_format.type`` (input ``json_schema``).
+    Any other 5xx is a hiccup: switching on it would change a whole run's format.
+    """
+    if not isinstance(exc, openai.APIStatusError):
+        return False
+    text = _error_detail(exc, limit=None)
+    if exc.status_code in (400, 422):
+        return bool(_NAMES_FORMAT.search(text))
+    return exc.status_code == 500 and "json_schema" in text and bool(_REJECTS_FORMAT.search(text))
+
+
 def retry_after_seconds(exc: BaseException) -> float | None:
-    """The server's Retry-After (seconds or ms header), if it sent one."""
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
+    """The server's Retry-After (seconds, an HTTP date, or the ms header), if it sent one."""
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         value = headers.get(name)
         if value is None:
             continue
-        try:
+        with contextlib.suppress(ValueError):
             return max(0.0, float(value) * scale)
-        except ValueError:
-            continue
+        with contextlib.suppress(TypeError, ValueError):  # Retry-After may also be an HTTP date
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     return None
 
 
 def backoff(state: RetryCallState, *, base: float = 0.5, cap: float = 30.0) -> float:
     """Full-jitter exponential backoff, unless the server asked for a pause.
 
-    A requested pause (429, or Retry-After on any answer) is taken by the
-    backend's shared :class:`Cooldown` before the next call, so it holds for
-    every worker thread and is not slept twice.
+    A requested pause (429, or Retry-After) is taken by the shared :class:`Cooldown`
+    before the next call, so it holds for every worker thread and is not slept twice.
     """
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, openai.RateLimitError) or (exc and retry_after_seconds(exc) is not None):
@@ -90,8 +106,7 @@ def backoff(state: RetryCallState, *, base: float = 0.5, cap: float = 30.0) -> f
 class Cooldown:
     """A pause shared by every thread using one backend: after a 429, nobody calls until it ends.
 
-    Retrying each worker on its own would let the others keep hitting a server
-    that has just said it is overloaded.
+    Otherwise the other workers would keep hitting a server that has just said it is overloaded.
     """
 
     def __init__(self, sleep: Callable[[float], None], clock: Callable[[], float] = time.monotonic):
@@ -101,7 +116,7 @@ class Cooldown:
 
     def hold(self, seconds: float) -> None:
         with self._lock:
-            self._until = max(self._until, self._clock() + min(seconds, 60.0))
+            self._until = max(self._until, self._clock() + min(seconds, MAX_PAUSE))
 
     def wait(self) -> None:
         remaining = self._until - self._clock()
@@ -110,7 +125,11 @@ class Cooldown:
 
 
 class OpenAIBackend:
-    """A backend over the ``openai`` client; any OpenAI-compatible ``base_url`` works."""
+    """A backend over the ``openai`` client; any OpenAI-compatible ``base_url`` works.
+
+    Safe to share between threads: in "auto" mode the first request detects
+    the mode while the others wait for its verdict, so the switch happens once.
+    """
 
     def __init__(
         self,
@@ -126,79 +145,131 @@ class OpenAIBackend:
             raise ValueError(f"structured_mode must be one of {STRUCTURED_MODES}")
         self.client = client.with_options(max_retries=0)
         self.model = model
-        self.structured_mode = structured_mode
+        self.structured_mode = structured_mode  # "auto" until detection, then the mode in use
         self.attempts = attempts
         self._sleep = sleep
         self._cooldown = Cooldown(sleep or time.sleep, clock)
+        self._detecting, self._counting = threading.Lock(), threading.Lock()
         self.calls = 0
 
     def chat(self, request: ChatRequest) -> ChatResult:
-        self.calls += 1
+        with self._counting:
+            self.calls += 1
         if self.structured_mode == "auto":
-            return self._detect(request)
-        return self._with_retries(request, self.structured_mode)
+            with self._detecting:
+                if self.structured_mode == "auto":
+                    return self._detect(request)
+        return self._send(request, self.structured_mode)
 
     def _detect(self, request: ChatRequest) -> ChatResult:
+        """Send as ``json_schema``; settle on it once it works, or on ``json_object`` if it is refused."""
         try:
-            result = self._call(request, "json_schema")
-        except _MODE_REFUSED:
-            result = self._with_retries(request, "json_object")
+            result = self._with_retries(request, "json_schema")
+        except FormatRefused as exc:
+            why = f"HTTP {exc.args[0].status_code}: {_error_detail(exc.args[0], limit=120)}"
+            log.warning(f"the LLM at {self.client.base_url} refused json_schema ({why}); using json_object")
             self.structured_mode = "json_object"
-            return result
-        except _TRANSIENT:
-            return self._with_retries(request, "json_schema")  # mode unknown yet; retry as is
-        except openai.APIError as exc:
-            raise LLMError(describe_api_error(exc, self.client.base_url, self.model)) from exc
+            return self._send(request, "json_object")
         self.structured_mode = "json_schema"
         return result
 
+    def _send(self, request: ChatRequest, mode: str) -> ChatResult:
+        try:
+            return self._with_retries(request, mode)
+        except FormatRefused as exc:
+            other = "json_object" if mode == "json_schema" else "json_schema"
+            message = describe_api_error(exc.args[0], self.client.base_url, self.model)
+            raise LLMError(f"{message} (sent {mode}; try --structured-mode {other})") from exc
+
     def _with_retries(self, request: ChatRequest, mode: str) -> ChatResult:
+        """One request, retried on transient failures; usage of discarded answers is kept."""
         kwargs: dict[str, Any] = {"sleep": self._sleep} if self._sleep else {}
         retrying = Retrying(
-            retry=retry_if_exception(lambda e: isinstance(e, _TRANSIENT)),
+            retry=retry_if_exception_type(_RETRIED),
             stop=stop_after_attempt(self.attempts),
             wait=backoff,
             reraise=True,
             **kwargs,
         )
+        wasted: list[Usage] = []
         try:
-            return retrying(self._call, request, mode)
+            result = retrying(self._call, request, mode, wasted)
+        except BadAnswer as exc:
+            raise LLMError(
+                f"The LLM at {self.client.base_url} {exc} ({self.attempts} attempts); try again later."
+            ) from exc
         except openai.APIError as exc:
             raise LLMError(describe_api_error(exc, self.client.base_url, self.model)) from exc
+        result.usage = sum(wasted, result.usage)
+        return result
 
-    def _call(self, request: ChatRequest, mode: str) -> ChatResult:
+    def _call(self, request: ChatRequest, mode: str, wasted: list[Usage]) -> ChatResult:
         self._cooldown.wait()
         try:
-            completion = self._create(request, mode)
-        except _TRANSIENT as exc:
-            pause = retry_after_seconds(exc)
-            if pause is not None or isinstance(exc, openai.RateLimitError):
-                self._cooldown.hold(1.0 if pause is None else pause)
+            completion = self.client.chat.completions.create(
+                model=self.model,
+                messages=list(request.messages),  # type: ignore[arg-type]
+                response_format=response_format(mode, request.schema_name, request.schema),  # type: ignore[arg-type]
+                max_tokens=request.max_tokens,
+                temperature=request.temperature,
+                seed=request.seed,
+            )
+        except openai.APIStatusError as exc:
+            if format_refused(exc):
+                raise FormatRefused(exc) from exc
+            if isinstance(exc, _RETRIED):
+                self._pause_if_asked(exc)
             raise
-        return _result(completion)
+        except json.JSONDecodeError as exc:  # the SDK lets a 200 with a non-JSON body through raw
+            raise BadAnswer("answered with a body that is not JSON") from exc
+        try:
+            return _result(completion)
+        except BadAnswer as exc:
+            wasted.append(exc.usage)
+            raise
 
-    def _create(self, request: ChatRequest, mode: str) -> Any:
-        return self.client.chat.completions.create(
-            model=self.model,
-            messages=list(request.messages),  # type: ignore[arg-type]
-            response_format=response_format(mode, request.schema_name, request.schema),  # type: ignore[arg-type]
-            max_tokens=request.max_tokens,
-            temperature=request.temperature,
-            seed=request.seed,
-        )
+    def _pause_if_asked(self, exc: openai.APIStatusError) -> None:
+        """Honour Retry-After (429, 503, any 5xx that sends one), capped at MAX_PAUSE, in a log line."""
+        asked = retry_after_seconds(exc)
+        if asked is None and not isinstance(exc, openai.RateLimitError):
+            return
+        pause = min(MAX_PAUSE, 1.0 if asked is None else asked)
+        said = "" if asked is None else f" with Retry-After {asked:g} s"
+        base, capped = self.client.base_url, " (capped)" if pause < (asked or 0) else ""
+        log.warning(f"the LLM at {base} answered HTTP {exc.status_code}{said}; pausing {pause:g} s{capped}")
+        self._cooldown.hold(pause)
 
 
 def _result(completion: Any) -> ChatResult:
-    choice = completion.choices[0]
-    usage = completion.usage
-    return ChatResult(
-        content=choice.message.content or "",
-        finish_reason=choice.finish_reason or "stop",
-        usage=Usage(
-            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-        ),
-    )
+    """The first choice, read defensively (the SDK does not validate bodies).
+
+    No choices or blank content: :class:`BadAnswer`, retried. A refusal or the
+    content filter: :class:`Refused`, final. ``length`` is the caller's to handle.
+    """
+    usage = _usage(completion)
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise BadAnswer("answered with no choices", usage)
+    message = getattr(choices[0], "message", None)
+    finish = getattr(choices[0], "finish_reason", None) or "stop"
+    refusal = getattr(message, "refusal", None)
+    if isinstance(refusal, str) and refusal.strip():
+        raise Refused(refusal)
+    if finish == "content_filter":
+        raise Refused("the server's content filter stopped the answer")
+    content = getattr(message, "content", None)
+    text = content if isinstance(content, str) else ""
+    if finish != "length" and not text.strip():
+        what = "null content" if content is None else "blank content" if text else "content that is not text"
+        raise BadAnswer(f"answered with {what}", usage)
+    return ChatResult(content=text, finish_reason=finish, usage=usage)
+
+
+def _usage(completion: Any) -> Usage:
+    usage = getattr(completion, "usage", None)
+    counts = [getattr(usage, n, 0) for n in ("prompt_tokens", "completion_tokens")]
+    prompt, answer = (c if isinstance(c, int) and c >= 0 else 0 for c in counts)
+    return Usage(prompt_tokens=prompt, completion_tokens=answer)
 
 
 def describe_api_error(exc: openai.APIError, base_url: Any, model: str) -> str:
@@ -214,16 +285,15 @@ def describe_api_error(exc: openai.APIError, base_url: Any, model: str) -> str:
     if isinstance(exc, openai.RateLimitError):
         return f"The LLM at {base_url} kept answering 429 (rate limited) after retries; try again later."
     if isinstance(exc, openai.APIStatusError):
-        detail = _error_detail(exc)
-        return f"The LLM at {base_url} answered HTTP {exc.status_code}: {detail}"
+        return f"The LLM at {base_url} answered HTTP {exc.status_code}: {_error_detail(exc)}"
     return f"The LLM call failed: {exc}"
 
 
-def _error_detail(exc: openai.APIStatusError) -> str:
+def _error_detail(exc: openai.APIStatusError, limit: int | None = 300) -> str:
     body = exc.body
     if isinstance(body, dict):
         body = body.get("error", body)
         if isinstance(body, dict):
             body = body.get("message", body)
     text = body if isinstance(body, str) else json.dumps(body)
-    return " ".join(str(text).split())[:300]
+    return " ".join(str(text).split())[:limit]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import ipaddress
 import re
-import socket
 import ssl
 import threading
 import zlib
@@ -34,11 +33,10 @@ import httpcore2
 
 from briefer.errors import InputError
 
+from .addresses import IPAddress, is_public_ip, resolve
 from .netconn import Deadline, PinnedBackend, run_within
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SAFE = "/%:@!$&'()*+,;=~-._?[]"  # kept in the request target; spaces, CR/LF and non-ASCII get %-encoded
 _USERINFO = re.compile(r"^(\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//)[^/?#]*@")
 _SENSITIVE = frozenset({"authorization", "cookie", "proxy-authorization"})  # first origin only
@@ -100,22 +98,6 @@ class FetchCancelled(FetchError):
 def redact(url: str) -> str:
     """``url`` with any ``user:password@`` replaced by ``***@``: safe to show and log."""
     return _USERINFO.sub(r"\1***@", url)
-
-
-def resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to (the default resolver)."""
-    return list(dict.fromkeys(str(i[4][0]) for i in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
-
-
-def is_public_ip(ip: IPAddress) -> bool:
-    """True for a globally routable unicast address; IPv4 embedded in IPv6 is judged as IPv4."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped or ip.sixtofour or ip in _NAT64 or int(ip) >> 32 == 0:  # last: ::a.b.c.d, ::, ::1
-            return is_public_ip(ip.ipv4_mapped or ip.sixtofour or ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-        if ip.is_site_local:
-            return False
-    special = ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-    return ip.is_global and not (special or ip.is_unspecified)
 
 
 def fetch(

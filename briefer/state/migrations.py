@@ -68,10 +68,21 @@ def _create_digest_runs(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE schedules (config TEXT PRIMARY KEY, last_slot TEXT NOT NULL)")
 
 
+def _add_cache_mode(db: sqlite3.Connection) -> None:
+    """The structured-output mode an answer was actually sent in ("" for older rows).
+
+    The cache key holds the configured mode (often "auto"), so that re-runs hit;
+    this column lets a cached re-run report the mode "auto" settled on, as the
+    run that filled the cache did.
+    """
+    db.execute("ALTER TABLE llm_cache ADD COLUMN mode TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _create_llm_cache,
     _create_digest_state,
     _create_digest_runs,
+    _add_cache_mode,
 ]
 RUN_COUNTS = ("articles", "new", "briefed", "reused", "failed", "stories", "llm_calls")
 

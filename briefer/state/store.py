@@ -11,6 +11,8 @@ Storage design
   hold the prompt version and the chunk text; schema; token budget;
   temperature). A hit returns the stored content, finish reason and usage, so
   a re-run makes no call and renders byte-identical output (usage included).
+  ``mode`` is the structured-output mode the answer was sent in (what "auto"
+  settled on), so a cached re-run reports the same mode.
 - ``articles`` (digest state): every article a digest has seen, one row per
   ``(url, content_hash)``. ``url`` is the canonical URL (or ``file:`` URI of a
   local file); ``content_hash`` is the sha256 of the text with whitespace
@@ -30,17 +32,45 @@ Storage design
 
 The database is opened in WAL mode so a digest's worker threads and a reader
 can share it; every write is its own short transaction.
+
+A file SQLite cannot read (not a database, or a malformed page found on
+opening or by any later query) raises :class:`StateError`, a one-line
+:class:`~briefer.errors.BrieferError` naming the file and the fix, instead of a
+bare ``sqlite3.DatabaseError``. :mod:`briefer.state.repair` checks and repairs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..errors import BrieferError
 from .migrations import RUN_COUNTS, migrate
+
+_CORRUPT = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary codes)
+
+
+class StateError(BrieferError):
+    """The state file cannot be used; ``corrupt`` says whether moving it aside is the fix."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path, detail: str, *, corrupt: bool):
+        self.path, self.detail, self.corrupt = path, detail, corrupt
+        if corrupt:
+            fix = "run `briefer doctor --repair` or move it aside"
+            super().__init__(f"The state file {path} is corrupt ({detail}); {fix}.")
+        else:
+            super().__init__(f"Cannot use the state file {path} ({detail}); check the file and its folder.")
+
+
+def is_corrupt(exc: sqlite3.Error) -> bool:
+    """Is this SQLite's "not a database" or "malformed" (rather than e.g. locked or read-only)?"""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _CORRUPT
 
 
 class Store:
@@ -48,14 +78,36 @@ class Store:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        if str(path) != ":memory:":
+        memory = str(path) == ":memory:"
+        if not memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
         self.lock = threading.RLock()
-        if str(path) != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
+        try:
+            self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        except sqlite3.Error as exc:
+            raise StateError(self.path, str(exc), corrupt=False) from exc
+        try:
+            with self._locked():
+                if not memory:
+                    self.db.execute("PRAGMA journal_mode=WAL")
+                migrate(self.db)
+        except sqlite3.Error as exc:  # not corrupt (those are StateError already): locked, read-only, ...
+            self.db.close()
+            raise StateError(self.path, str(exc), corrupt=False) from exc
+        except BaseException:
+            self.db.close()
+            raise
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection under the lock; a corrupt file found by any query becomes :class:`StateError`."""
         with self.lock:
-            migrate(self.db)
+            try:
+                yield self.db
+            except sqlite3.DatabaseError as exc:
+                if is_corrupt(exc):
+                    raise StateError(self.path, str(exc), corrupt=True) from exc
+                raise
 
     def close(self) -> None:
         self.db.close()
@@ -66,11 +118,12 @@ class Store:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def cache_get(self, key: str) -> tuple[str, str, int, int] | None:
-        """``(content, finish_reason, prompt_tokens, completion_tokens)`` of a cached answer."""
-        with self.lock:
+    def cache_get(self, key: str) -> tuple[str, str, int, int, str] | None:
+        """``(content, finish_reason, prompt_tokens, completion_tokens, mode)`` of a cached answer."""
+        with self._locked():
             return self.db.execute(
-                "SELECT content, finish_reason, prompt_tokens, completion_tokens FROM llm_cache WHERE key = ?",
+                "SELECT content, finish_reason, prompt_tokens, completion_tokens, mode FROM llm_cache"
+                " WHERE key = ?",
                 (key,),
             ).fetchone()
 
@@ -82,12 +135,14 @@ class Store:
         finish_reason: str,
         prompt_tokens: int,
         completion_tokens: int,
+        mode: str = "",
     ) -> None:
-        with self.lock:
+        with self._locked():
             self.db.execute(
-                "INSERT OR REPLACE INTO llm_cache (key, model, content, finish_reason, prompt_tokens, completion_tokens)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (key, model, content, finish_reason, prompt_tokens, completion_tokens),
+                "INSERT OR REPLACE INTO llm_cache"
+                " (key, model, content, finish_reason, prompt_tokens, completion_tokens, mode)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, model, content, finish_reason, prompt_tokens, completion_tokens, mode),
             )
 
     # --- digest state -------------------------------------------------------
@@ -95,7 +150,7 @@ class Store:
     def see_article(self, url: str, content_hash: str, title: str = "") -> tuple[str, bool]:
         """Record an article; return when it was first seen and whether that is now."""
         now = utc_now()
-        with self.lock:
+        with self._locked():
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO articles (url, content_hash, title, first_seen) VALUES (?, ?, ?, ?)",
                 (url, content_hash, title, now),
@@ -106,12 +161,18 @@ class Store:
         return row[0], cursor.rowcount == 1 and row[0] == now
 
     def get_brief(self, brief_key: str) -> str | None:
-        with self.lock:
+        """The stored brief's JSON, as stored: it may be unreadable (damaged, or an older Brief model).
+
+        The store does not know the Brief model, so the caller validates: the
+        digest (``digest/run.py``, ``brief_all``) catches pydantic's
+        ``ValidationError`` and briefs the article again, which overwrites the row.
+        """
+        with self._locked():
             row = self.db.execute("SELECT brief FROM briefs WHERE brief_key = ?", (brief_key,)).fetchone()
         return row[0] if row else None
 
     def put_brief(self, brief_key: str, content_hash: str, model: str, brief_json: str) -> None:
-        with self.lock:
+        with self._locked():
             self.db.execute(
                 "INSERT OR REPLACE INTO briefs (brief_key, content_hash, model, brief) VALUES (?, ?, ?, ?)",
                 (brief_key, content_hash, model, brief_json),
@@ -119,7 +180,7 @@ class Store:
 
     def start_run(self, config: str, day: str) -> int:
         """Open a run row; rows of this config left ``running`` by a dead process become ``interrupted``."""
-        with self.lock:
+        with self._locked():
             self.db.execute(
                 "UPDATE digest_runs SET status = 'interrupted' WHERE config = ? AND status = 'running'",
                 (config,),
@@ -133,25 +194,25 @@ class Store:
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int]) -> None:
         names = [k for k in RUN_COUNTS if k in counts]
         assignments = "".join(f", {k} = ?" for k in names)
-        with self.lock:
+        with self._locked():
             self.db.execute(
                 f"UPDATE digest_runs SET status = ?, finished = ?{assignments} WHERE id = ?",
                 (status, utc_now(), *(counts[k] for k in names), run_id),
             )
 
     def runs(self, config: str) -> list[dict]:
-        with self.lock:
+        with self._locked():
             cursor = self.db.execute("SELECT * FROM digest_runs WHERE config = ? ORDER BY id", (config,))
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def last_slot(self, config: str) -> datetime | None:
-        with self.lock:
+        with self._locked():
             row = self.db.execute("SELECT last_slot FROM schedules WHERE config = ?", (config,)).fetchone()
         return datetime.fromisoformat(row[0]) if row else None
 
     def set_last_slot(self, config: str, slot: datetime) -> None:
-        with self.lock:
+        with self._locked():
             self.db.execute(
                 "INSERT OR REPLACE INTO schedules (config, last_slot) VALUES (?, ?)",
                 (config, slot.astimezone(UTC).isoformat()),

@@ -23,7 +23,7 @@ class LocalBackend:
         self.model = settings.model or (
             DEFAULT_MODEL_NAME if self.info.source == "packaged" else self.info.path.stem
         )
-        self.structured_mode = settings.structured_mode or "json_object"
+        self._configured_mode = settings.structured_mode or "json_object"
         self.server = LocalServer(self.info.path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
         self._inner: OpenAIBackend | None = None
         self._lock = threading.Lock()
@@ -34,12 +34,17 @@ class LocalBackend:
                 self.server.start()
                 client = openai_client(self.settings, base_url=self.server.base_url)
                 self._inner = OpenAIBackend(
-                    client, self.model, structured_mode=self.structured_mode, attempts=self.settings.attempts
+                    client, self.model, structured_mode=self._configured_mode, attempts=self.settings.attempts
                 )
             return self._inner
 
     def chat(self, request: ChatRequest) -> ChatResult:
         return self.start().chat(request)
+
+    @property
+    def structured_mode(self) -> str:
+        """The mode configured, or the one ``auto`` settled on once the server has answered."""
+        return self._inner.structured_mode if self._inner else self._configured_mode
 
     @property
     def calls(self) -> int:

@@ -1,0 +1,117 @@
+"""The statement a reader sees: the model's claim, with the source's speaker put back when it lacks one.
+
+"Analysts say Russia needs …", "Shin Beom-chul, senior fellow at …, says …",
+"Reportedly, …". The claim's first word keeps its capital only when it is
+one of the article's names.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from .sourcetext import WORD, bare
+from .speakers import DETERMINERS, PREPS, TITLES, Speaker
+
+
+class Voice(Protocol):
+    """What a statement needs of :class:`briefer.brief.attribution.Voice`."""
+
+    reported: bool
+    speaker: Speaker | None
+
+
+_STARTERS = frozenset(
+    "the a an this that these those it its there their they he she his her we our some many most all both each "
+    "one two three in on at by for with after before if when while despite however although according "
+    "definitely clearly currently meanwhile instead also still only".split()
+)
+
+
+_CLAIM_CUE = re.compile(
+    r"\b(?:according\s+to|in\s+the\s+view\s+of|reportedly|allegedly|alleged|say|says|said|saying|told|tells"
+    r"|claims?|claimed|believes?|believed|think|thinks|argues?|argued|warns?|warned|insists?|insisted|adds|added"
+    r"|stated|notes|noted|announced|announces|describes|described|suggests|suggested|predicts|predicted|contends"
+    r"|maintains|alleges|denies|denied|confirms|confirmed|fears?|feared|promised|pledged|vowed|quoted|quoting"
+    r"|wrote|writes|asked|blames?|blamed|ruled)\b",
+    re.I,
+)
+_GENERIC = (
+    frozenset("informed senior unnamed anonymous close familiar matter state-run".split())
+    | DETERMINERS
+    | PREPS
+)
+
+
+def claim_attributes(claim: str, voice: Voice) -> bool:
+    """Does the claim carry a reporting cue, or name the speaker (a significant word, possessive allowed)?"""
+    if _CLAIM_CUE.search(claim):
+        return True
+    return voice.speaker is not None and _mentions(claim, voice.speaker.name)
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Does ``text`` hold a significant word of ``name`` (by prefix: "Kremlin" matches "Kremlin's")?"""
+    wanted = [w.lower() for w in WORD.findall(name) if w.lower() not in _GENERIC and len(w) > 1]
+    words = [w.lower() for w in WORD.findall(text)]
+    return any(w.startswith(s) and w[len(s) :] in ("", "s", "es", "'s", "’s") for s in wanted for w in words)
+
+
+def attributed(claim: str, voice: Voice, *, names: set[str] | frozenset[str] | None = None) -> str:
+    """The claim as it should render: prefixed with its speaker (or "Reportedly,") when it lacks one.
+
+    ``names`` (e.g. ``article_names``) decides whether the claim's first word is a proper name and keeps
+    its capital; without it only common sentence starters ("The", "It", "However") are lowercased.
+    """
+    if not voice.reported or claim_attributes(claim, voice):
+        return claim
+    body = _lower_first(claim, names)
+    speaker = voice.speaker
+    if speaker is None:
+        return f"Reportedly, {body}"
+    verb = "say" if not speaker.named and _plural(speaker.name) else "says"
+    return f"{_who(speaker, names)} {verb} {body}"
+
+
+def _who(speaker: Speaker, names) -> str:
+    """ "Shin Beom-chul, senior fellow at ...", "Mayor Ruth Ambrose", "Colin Reeve of the X Union"."""
+    who = speaker.name[:1].upper() + speaker.name[1:]
+    role = speaker.role if speaker.named else None
+    words = WORD.findall(role or "")
+    if not words or words[0].lower() in ("his", "her", "its", "their"):  # "her challenger": whose?
+        return who
+    if all(w.lower().rstrip(".") in TITLES for w in words):
+        return f"{role} {who}"
+    if words[0].lower() in PREPS:
+        return f"{who} {role}"
+    first = words[0]
+    if first.lower() in DETERMINERS or (
+        names is not None and bare(first) not in names and not first.isupper()
+    ):
+        role = first.lower() + role[len(first) :]
+    return f"{who}, {role},"
+
+
+def _lower_first(claim: str, names) -> str:
+    m = WORD.search(claim)
+    if m is None:
+        return claim
+    word = m.group()
+    if names is not None:
+        keep = bare(word) in names or word == "I" or (len(word) > 1 and word.isupper())
+    else:
+        keep = word.lower() not in _STARTERS
+    return claim if keep else claim[: m.start()] + word[0].lower() + claim[m.start() + 1 :]
+
+
+def _plural(name: str) -> bool:
+    """Plural agreement from the head noun: "two officials familiar with ..." -> plural."""
+    words = [w.lower() for w in WORD.findall(name)]
+    head = words[0] if words else ""
+    for w in words:
+        if w in PREPS:
+            break
+        head = w
+    if head in ("people", "police", "staff", "men", "women", "children"):
+        return True
+    return head.endswith("s") and not head.endswith(("ss", "us", "is", "'s", "’s"))
