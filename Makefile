@@ -17,7 +17,12 @@ test-fast: .venv  ## everything but the real local model
 record: .venv  ## re-record the cassettes from the embedded server (a few minutes)
 	BRIEFER_RECORD=1 $(PY) -m pytest tests/test_cassettes.py
 
-bench: .venv
+bench: .venv  ## grounding, clustering and faithfulness figures (quick)
 	$(PY) benchmarks/grounding_bench.py
+	$(PY) benchmarks/cluster_bench.py
+	$(PY) benchmarks/faithful.py
 
-.PHONY: brief test test-fast record bench
+lint: .venv  ## ruff, as the suite runs it
+	.venv/bin/ruff check briefer tests benchmarks && .venv/bin/ruff format --check briefer tests benchmarks
+
+.PHONY: brief test test-fast record bench lint
