@@ -153,9 +153,58 @@ def test_example_article_brief_from_real_exchanges(endpoint, offline):
         assert article.text[c.span.start : c.span.end] == c.span.text
     assert uncited_lines(markdown, brief) == []
     assert brief.meta.counts.proposed >= brief.meta.counts.grounded > 0
+    assert_faithful(brief, _labels("examples/kim-putin-summit.txt"))
+    assert not any(
+        brief.citation(i).span.start < len(article.title) for f in brief.facts for i in f.citations
+    )
     if RECORD or os.environ.get("BRIEFER_UPDATE_EXAMPLE") == "1":
         EXAMPLE_BRIEF.write_text(markdown, encoding="utf-8")
+        EXAMPLE_BRIEF.with_suffix(".json").write_text(render(brief, fmt="json"), encoding="utf-8")
     assert EXAMPLE_BRIEF.read_text(encoding="utf-8") == markdown
+    assert EXAMPLE_BRIEF.with_suffix(".json").read_text(encoding="utf-8") == render(brief, fmt="json")
+
+
+LABELLED = ROOT / "tests" / "data" / "attribution"
+
+
+def _labels(name: str) -> list[dict]:
+    return json.loads((LABELLED / "labels.json").read_text(encoding="utf-8"))[name]
+
+
+def assert_faithful(brief, labels: list[dict]) -> None:
+    """Every reported-speech statement names its speaker or a cue, and a labelled sentence's speaker wins."""
+    text = brief.article.text
+    for f in brief.facts:
+        spans = [brief.citation(i).span for i in f.citations if i != f.attribution.speaker_citation]
+        if f.attribution.reported:
+            speaker = f.attribution.speaker
+            assert (speaker and speaker.split()[-1] in f.statement) or re.search(
+                r"\b(says?|said|according to|reportedly)\b", f.statement, re.I
+            ), f.statement
+        for label in labels:
+            at = text.find(label["sentence"])
+            inside = any(at <= s.start and s.end <= at + len(label["sentence"]) for s in spans)
+            if inside and label["reported"] and label["speaker"]:
+                assert f.attribution.speaker == label["speaker"], (f.statement, label)
+
+
+@pytest.mark.parametrize("name", ["04-valdic-ceasefire.txt", "07-brask-ferry-strike.txt"])
+def test_labelled_articles_from_real_exchanges(endpoint, offline, name):
+    from briefer.sources.load import load_article
+
+    article = load_article(str(LABELLED / name)).model_copy(
+        update={"source": f"tests/data/attribution/{name}"}
+    )
+    with replay(f"labelled_{name.removesuffix('.txt')}"):
+        brief = brief_article(article, backend(endpoint), max_chunk_tokens=300, options=ExtractOptions())
+    for c in brief.citations:
+        assert article.text[c.span.start : c.span.end] == c.span.text
+    assert uncited_lines(render(brief), brief) == []
+    assert_faithful(brief, _labels(name))
+    if os.environ.get("BRIEFER_SAVE_BRIEFS"):  # for benchmarks/faithful.py --briefs
+        Path(os.environ["BRIEFER_SAVE_BRIEFS"], f"{name}.json").write_text(
+            render(brief, fmt="json"), encoding="utf-8"
+        )
 
 
 def test_auto_mode_falls_back_after_the_real_servers_500(endpoint, offline):

@@ -148,6 +148,17 @@ def test_sentence_initial_and_attribution_words_are_not_names(claim, quote):
     assert [f.claim for f in brief.facts] == [claim], brief.dropped
 
 
+def test_a_title_before_a_name_needs_only_the_name(example):
+    brief = one_fact(
+        example,
+        fact("President Putin visited North Korea in July 2000.", "Putin visited North Korea in July 2000"),
+    )
+    assert [f.claim for f in brief.facts] == ["President Putin visited North Korea in July 2000."]
+    assert unsupported_terms(
+        "President Trump visited North Korea in July 2000.", "Putin visited North Korea in July 2000"
+    ) == ["trump"]
+
+
 def test_every_rendered_statement_names_its_speaker_or_a_cue_and_its_names_and_numbers(example):
     quotes = [
         (

@@ -33,6 +33,7 @@ from ..text import (
     normalize,
 )
 from .sourcetext import names_in
+from .speakers import TITLES
 
 MIN_OVERLAP = 0.5  # of a claim's content words must occur in its quotes
 RESUPPORT_OVERLAP = 0.75  # ... and in a sentence the code cites instead of the model's quotes
@@ -88,11 +89,14 @@ def claim_names(claim: str, names: frozenset[str] | None) -> list[str]:
 
 
 def _names_missing(claim: str, text: str, names: frozenset[str] | None) -> list[str]:
+    """Name words the evidence lacks; a title before a name ("President Putin") needs only the name."""
     missing = []
     for name in claim_names(claim, names):
-        for word in normalize(name).replace("-", " ").split():
-            word = re.sub(r"'s?$", "", word)
+        words = [re.sub(r"'s?$", "", w) for w in normalize(name).replace("-", " ").split()]
+        for n, word in enumerate(words):
             if word in STOP_WORDS or word in REPORTING_WORDS or len(word) < 2:
+                continue
+            if word in TITLES and n + 1 < len(words):
                 continue
             if not re.search(rf"\W{re.escape(match_prefix(word))}", text):
                 missing.append(word)
