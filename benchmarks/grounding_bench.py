@@ -9,7 +9,7 @@ import random
 import statistics
 import time
 
-from briefer.grounding import _normalized_region, ground_quote
+from briefer.brief.grounding import _normalized_region, ground_quote
 
 random.seed(7)
 WORDS = "port trade minister said on Monday that the council would review grain barges river tariffs by April".split()

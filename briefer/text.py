@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 _FOLD = str.maketrans(
     {
@@ -164,7 +165,66 @@ def same_claim(a: str, b: str, *, same_evidence: bool) -> bool:
     """Do claims ``a`` and ``b`` state one fact? Claims with different numbers never do ("40" is not "50")."""
     if numbers(a) != numbers(b):
         return False
-    a, b = normalize(a), normalize(b)
+    return _same_normalized(normalize(a), normalize(b), same_evidence)
+
+
+def _same_normalized(a: str, b: str, same_evidence: bool) -> bool:
     if fuzz.token_sort_ratio(a, b) >= SAME_CLAIM:
         return True
     return same_evidence and fuzz.token_set_ratio(a, b) >= SIMILAR_CLAIM
+
+
+class ClaimSet:
+    """Many claims, each normalized once, for :func:`same_claim` questions about many pairs.
+
+    ``same(i, j, same_evidence=e)`` is ``same_claim(claims[i], claims[j], same_evidence=e)``.
+    Which pairs can pass is found in batches: claims with different numbers
+    never pass, so only claims with the same set of numbers are compared
+    (a *block*), and within a block rapidfuzz's ``cdist`` scores every pair in
+    C. :meth:`near_identical` holds every pair that passes without evidence,
+    :meth:`similar` every pair that can pass with it. Blocking on shared words
+    would not be safe: "Ships sank." and "Ship sank" share no word yet score 90.
+    """
+
+    def __init__(self, claims: Sequence[str]):
+        self.normalized = [normalize(c) for c in claims]
+        self.numbers = [frozenset(numbers(c)) for c in claims]
+
+    def same(self, i: int, j: int, *, same_evidence: bool) -> bool:
+        if self.numbers[i] != self.numbers[j]:
+            return False
+        return _same_normalized(self.normalized[i], self.normalized[j], same_evidence)
+
+    def near_identical(self) -> set[tuple[int, int]]:
+        """Pairs ``i < j`` that :meth:`same` accepts whatever the evidence (and maybe a few more)."""
+        return self._scoring(fuzz.token_sort_ratio, SAME_CLAIM)
+
+    def similar(self) -> set[tuple[int, int]]:
+        """Pairs ``i < j`` that :meth:`same` may accept when the evidence agrees (and maybe a few more)."""
+        return self._scoring(fuzz.token_set_ratio, SIMILAR_CLAIM)
+
+    def _scoring(self, scorer: Callable[..., float], cutoff: float) -> set[tuple[int, int]]:
+        blocks: dict[frozenset[str], list[int]] = {}
+        for i, key in enumerate(self.numbers):
+            blocks.setdefault(key, []).append(i)
+        found: set[tuple[int, int]] = set()
+        for block in blocks.values():
+            found |= _pairs_scoring(block, [self.normalized[i] for i in block], scorer, cutoff)
+        return found
+
+
+_ROWS = 256  # rows of one cdist call: memory stays rows x block size
+
+
+def _pairs_scoring(
+    index: list[int], texts: list[str], scorer: Callable[..., float], cutoff: float
+) -> set[tuple[int, int]]:
+    """Pairs of ``index`` whose texts score at least ``cutoff`` (less a margin: callers re-check exactly)."""
+    found: set[tuple[int, int]] = set()
+    for top in range(0, len(texts) - 1, _ROWS):
+        rows = texts[top : top + _ROWS]
+        scores = process.cdist(rows, texts[top:], scorer=scorer, score_cutoff=cutoff - 0.5, workers=-1)
+        for r, c in zip(*scores.nonzero(), strict=True):
+            if c > r:  # column c is text top + c, row r is text top + r
+                found.add((index[top + r], index[top + c]))
+    return found

@@ -2,15 +2,23 @@
 
 Two facts are the same when their claims are near-identical, or when their
 spans overlap and their claims are at least similar (two different claims
-cut from one long sentence stay apart). Grouping makes the relation
-transitive (:mod:`briefer.groups`); the merged fact keeps the claim and kind of the fact that appears
-first in the article, and the union of entities and spans.
+cut from one long sentence stay apart); :func:`same_fact` is the relation.
+Grouping makes it transitive (:mod:`briefer.groups`); the merged fact keeps
+the claim and kind of the fact that appears first in the article, and the
+union of entities and spans.
+
+Only pairs that can be the same are tested, and each claim is normalized
+once (:class:`briefer.text.ClaimSet`): pairs with near-identical claims are
+found in batches among claims with the same numbers, pairs with overlapping
+spans by one sweep over the spans sorted by start. Every other pair fails
+both halves of the relation, so the groups are those of testing every pair,
+tested in the same order.
 """
 
 from __future__ import annotations
 
 from ..groups import connected_groups
-from ..text import same_claim
+from ..text import ClaimSet, same_claim
 from .extract import GroundedFact
 from .grounding import Grounded
 
@@ -20,13 +28,13 @@ _TIER_RANK = {"exact": 0, "normalized": 1, "fuzzy": 2}
 
 def spans_overlap(a: GroundedFact, b: GroundedFact) -> bool:
     """Some span of ``a`` and some span of ``b`` share at least half of the shorter one."""
-    for x in a.grounded:
-        for y in b.grounded:
-            shared = min(x.span.end, y.span.end) - max(x.span.start, y.span.start)
-            shorter = min(x.span.end - x.span.start, y.span.end - y.span.start)
-            if shared > 0 and shared >= SPAN_OVERLAP * shorter:
-                return True
-    return False
+    return any(_overlap(x, y) for x in a.grounded for y in b.grounded)
+
+
+def _overlap(x: Grounded, y: Grounded) -> bool:
+    shared = min(x.span.end, y.span.end) - max(x.span.start, y.span.start)
+    shorter = min(x.span.end - x.span.start, y.span.end - y.span.start)
+    return shared > 0 and shared >= SPAN_OVERLAP * shorter
 
 
 def same_fact(a: GroundedFact, b: GroundedFact) -> bool:
@@ -35,11 +43,29 @@ def same_fact(a: GroundedFact, b: GroundedFact) -> bool:
 
 def merge_facts(facts: list[GroundedFact]) -> tuple[list[GroundedFact], int]:
     """Merged facts in article order, and how many facts were folded into others."""
-    pairs = ((i, j) for i in range(len(facts)) for j in range(i + 1, len(facts)))
-    groups = connected_groups(len(facts), pairs, lambda i, j: same_fact(facts[i], facts[j]))
+    claims = ClaimSet([f.claim for f in facts])
+    overlapping = overlapping_pairs(facts)
+    candidates = sorted(claims.near_identical() | overlapping)  # the order of testing all pairs
+    groups = connected_groups(
+        len(facts), candidates, lambda i, j: claims.same(i, j, same_evidence=(i, j) in overlapping)
+    )
     merged = [_combine([facts[i] for i in group]) for group in groups]
     merged.sort(key=lambda f: (f.first, f.claim))
     return merged, len(facts) - len(merged)
+
+
+def overlapping_pairs(facts: list[GroundedFact]) -> set[tuple[int, int]]:
+    """Pairs ``i < j`` with ``spans_overlap(facts[i], facts[j])``, by a sweep over spans sorted by start."""
+    spans = sorted(((k, g) for k, f in enumerate(facts) for g in f.grounded), key=lambda kg: kg[1].span.start)
+    found: set[tuple[int, int]] = set()
+    open_spans: list[tuple[int, Grounded]] = []  # spans that started earlier and may still overlap
+    for k, g in spans:
+        open_spans = [(m, h) for m, h in open_spans if h.span.end > g.span.start]
+        for m, h in open_spans:
+            if m != k and _overlap(g, h):
+                found.add((min(m, k), max(m, k)))
+        open_spans.append((k, g))
+    return found
 
 
 def _combine(group: list[GroundedFact]) -> GroundedFact:

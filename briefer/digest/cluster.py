@@ -1,4 +1,4 @@
-"""Which articles report the same thing: exact duplicates and near-duplicate rewrites.
+"""Which articles report the same thing: exact duplicates, near-duplicate rewrites, stories.
 
 Three tests, cheapest first:
 
@@ -11,8 +11,21 @@ Three tests, cheapest first:
    a set of *features* (its content words, lower-cased, stop words dropped,
    lightly stemmed); datasketch's MinHash (256 permutations) estimates the
    Jaccard similarity of two sets, and MinHashLSH finds candidate pairs
-   without comparing every pair. Pairs at or above :data:`NEAR_DUPLICATE`
-   join one story (union-find, so the relation is transitive).
+   without comparing every pair. Two articles at or above
+   :data:`NEAR_DUPLICATE` are *similar*.
+
+A story is one event, so similarity is not taken transitively: at a Jaccard
+of 0.15, A~B~C~D chains a tech report to a football report through articles
+that each share a few generic words and names with the next. Instead
+(:func:`briefer.groups.seeded_groups`) articles are placed most central
+first (by how far their similar candidates exceed the threshold, summed),
+so a story's seed is a core report, not one on the edge between two topics.
+An article joins a story only if it is similar to the seed and to more than
+half of the members, choosing the story it is most similar to on average;
+a story takes at most :data:`MAX_STORY` articles; otherwise the article
+seeds a new story. Every report is then one step from its seed, and an
+article that shares words with two topics joins one story without pulling
+the other topic in after it.
 
 Word shingles of three or more words, the usual choice for plagiarism, fail
 here: rewrites in different words share almost none. Adding word pairs to
@@ -24,7 +37,12 @@ company and island), so the threshold of 0.15 finds 3 of 3 with no false
 positive. Short articles, or two different events sharing many names (two
 votes of one council), are where this will merge or split wrongly.
 
-Facts are merged across the reports of one story by :func:`story_facts`.
+Facts are merged across the reports of one story by :func:`story_facts`:
+two facts of different reports are one when :func:`briefer.text.same_claim`
+says so, their quotes' token-set ratio deciding whether the evidence
+agrees. Claims and quotes are normalized once, and only pairs that can pass
+are tested (:class:`briefer.text.ClaimSet`), in the order of testing every
+pair, so the result is that of testing every pair.
 """
 
 from __future__ import annotations
@@ -37,14 +55,15 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
-from ..groups import connected_groups
+from ..groups import connected_groups, seeded_groups
 from ..models import Brief, Fact, FactKind
-from ..text import NEWS_FILLER, STOP_WORDS, normalize, same_claim, stem
+from ..text import NEWS_FILLER, STOP_WORDS, ClaimSet, normalize, stem
 
 if TYPE_CHECKING:
     from datasketch import MinHash
 
 NEAR_DUPLICATE = 0.15
+MAX_STORY = 30  # articles in one story at most: a bigger one is a blob, not an event
 NUM_PERM = 256
 _WORD = re.compile(r"\w+", re.UNICODE)
 STOPWORDS = STOP_WORDS | NEWS_FILLER
@@ -75,18 +94,27 @@ def similarity(a: str, b: str) -> float:
     return signature(a).jaccard(signature(b))
 
 
-def clusters(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[list[int]]:
-    """Groups of indices into ``texts`` that report the same thing, in first-index order."""
+def clusters(
+    texts: Sequence[str], threshold: float = NEAR_DUPLICATE, max_size: int = MAX_STORY
+) -> list[list[int]]:
+    """Stories: groups of indices into ``texts`` that report one event, in first-index order."""
+    import numpy as np  # imported here, like datasketch: not needed at every CLI start
+
     sigs = [signature(t) for t in texts]
-    # Candidates are checked against the estimate below, so favour recall over precision.
+    hashes = np.array([s.hashvalues for s in sigs]).reshape(len(sigs), NUM_PERM)
     from datasketch import MinHashLSH
 
+    # Candidates are checked against the estimate, so favour recall over precision.
+
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=(0.1, 0.9))
-    candidates = []
     for i, sig in enumerate(sigs):
-        candidates += [(j, i) for j in lsh.query(sig)]
         lsh.insert(i, sig)
-    return connected_groups(len(texts), candidates, lambda i, j: sigs[i].jaccard(sigs[j]) >= threshold)
+    near = [sorted(j for j in lsh.query(sig) if j != i) for i, sig in enumerate(sigs)]
+
+    def scores(i: int, others: list[int]) -> list[float]:  # MinHash.jaccard, one row per other
+        return list(np.count_nonzero(hashes[others] == hashes[i], axis=1) / NUM_PERM)
+
+    return seeded_groups(near, scores, threshold, max_size)
 
 
 # --- one story's facts, merged across its articles --------------------------------
@@ -108,30 +136,43 @@ class StoryFact:
         return sorted({a for a, _ in self.refs})
 
 
-def same_report(a: Fact, brief_a: Brief, b: Fact, brief_b: Brief) -> bool:
-    """Two articles state the same fact: near-identical claims, or similar claims over similar quotes."""
-    quotes_a = normalize(" ".join(brief_a.citation(i).span.text for i in a.citations))
-    quotes_b = normalize(" ".join(brief_b.citation(i).span.text for i in b.citations))
-    return same_claim(
-        a.claim, b.claim, same_evidence=fuzz.token_set_ratio(quotes_a, quotes_b) >= SIMILAR_QUOTES
-    )
-
-
 def story_facts(briefs: Sequence[Brief]) -> list[StoryFact]:
     """Facts of several reports of one story, merged across reports, never within one (the pipeline did that).
 
     Facts stated by more reports come first; ties keep article order, then order within the article.
     """
     flat = [(n, f) for n, brief in enumerate(briefs) for f in brief.facts]
-    pairs = ((i, j) for i in range(len(flat)) for j in range(i + 1, len(flat)))
+    claims = ClaimSet([f.claim for _, f in flat])
+    spans = [_span_texts(b) for b in briefs]
+    quotes = [_quotes(spans[n], f) for n, f in flat]
+
+    def same(i: int, j: int) -> bool:
+        similar_quotes = fuzz.token_set_ratio(quotes[i], quotes[j]) >= SIMILAR_QUOTES
+        return claims.same(i, j, same_evidence=similar_quotes)
+
+    candidates = sorted(  # two facts of one report never merge: those pairs need no test
+        (i, j) for i, j in claims.near_identical() | claims.similar() if flat[i][0] != flat[j][0]
+    )
     groups = connected_groups(
         len(flat),
-        pairs,
-        lambda i, j: same_report(flat[i][1], briefs[flat[i][0]], flat[j][1], briefs[flat[j][0]]),
+        candidates,
+        same,
         can_join=lambda a, b: not {flat[k][0] for k in a} & {flat[k][0] for k in b},
     )
     ordered = sorted(groups, key=lambda g: (-len({flat[k][0] for k in g}), min(g)))
     return [_story_fact([flat[k] for k in g]) for g in ordered]
+
+
+def _span_texts(brief: Brief) -> dict[int, str]:
+    texts: dict[int, str] = {}
+    for c in brief.citations:
+        texts.setdefault(c.id, c.span.text)  # the first citation with an id, like Brief.citation
+    return texts
+
+
+def _quotes(spans: dict[int, str], fact: Fact) -> str:
+    """The fact's quotes, joined and normalized: what two reports' evidence is compared on."""
+    return normalize(" ".join(spans[i] for i in fact.citations))
 
 
 def _story_fact(members: list[tuple[int, Fact]]) -> StoryFact:

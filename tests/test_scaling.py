@@ -1,0 +1,139 @@
+"""Fact merging grows far slower than the number of pairs: counted, never timed.
+
+The old merges tested every pair of facts in Python (n * (n - 1) / 2 tests of
+``same_claim``, each normalizing both claims again). Now each claim is
+normalized once and only candidate pairs get the per-pair test, counted here
+for n and 4n realistic facts: 4x the facts is 16x the pairs, and a per-pair
+count that grows 8x or more would be near quadratic. Finding the candidates
+still scores every pair of claims that carry the same numbers, in C, with
+rapidfuzz's ``cdist`` (``briefer.text.ClaimSet``); that is not counted here.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from briefer.brief.extract import GroundedFact
+from briefer.brief.grounding import Grounded
+from briefer.brief.merge import merge_facts
+from briefer.digest.cluster import story_facts
+from briefer.models import Article, Brief, BriefMeta, Citation, Fact, FactKind, GroundingCounts, Span, Usage
+from briefer.text import ClaimSet
+
+PEOPLE = "Ines Berg|Tomas Lund|Aino Vale|Marek Holt|Sara Quist|Jonas Ekman|Lea Varga|Ruben Sola".split("|")
+GROUPS = "the council|the harbour office|the ministry|the union|the court|the police|the coast guard".split(
+    "|"
+)
+PLACES = "Halden|Skarve|Velmora|Ostra|Korsund|Brevik|Tallin|Marden|Lysa|Fjell|Orne|Kaldo".split("|")
+DOINGS = (
+    "approved a budget of {n} million|closed {n} schools|opened the new bridge|delayed the vote|"
+    "ordered an inquiry into the fire|hired {n} inspectors|cut ferry fares|banned night flights|"
+    "reported {n} injuries|rejected the appeal|raised the speed limit|moved the market|"
+    "found a crack in the pier|evacuated {n} homes|signed the trade deal|suspended the mayor"
+).split("|")
+WHEN = "on Monday|on Tuesday|on Friday|last week|in April|by June|overnight|this morning".split("|")
+LINKS = "after|while|because|although|before|as|even though|just after".split("|")
+
+
+def sentence(rng: random.Random) -> str:
+    who, other = rng.sample(PEOPLE + GROUPS, 2)
+    doing, other_doing = (d.format(n=rng.randint(2, 400)) for d in rng.sample(DOINGS, 2))
+    return (
+        f"{who[0].upper()}{who[1:]} {doing} in {rng.choice(PLACES)} {rng.choice(WHEN)},"
+        f" {rng.choice(LINKS)} {other} {other_doing}."
+    )
+
+
+def reworded(rng: random.Random, text: str) -> str:
+    tokens = text.rstrip(".").split()
+    if rng.random() < 0.5:
+        del tokens[rng.randrange(1, len(tokens) - 1)]
+    return " ".join(tokens) + rng.choice([".", ""])
+
+
+def article_facts(n: int, rng: random.Random) -> list[GroundedFact]:
+    """``n`` facts of one article, one per sentence, about one in six restated by a second chunk."""
+    sentences = [sentence(rng) for _ in range(n)]
+    text = " ".join(sentences)
+    facts, at = [], 0
+    for s in sentences:
+        start = text.index(s, at)
+        at = start + len(s)
+        facts.append(grounded(text, s, start, at))
+        if rng.random() < 0.17:
+            facts.append(grounded(text, reworded(rng, s), start + s.index(" ") + 1, at))
+    return facts[:n]
+
+
+def grounded(text: str, claim: str, start: int, end: int) -> GroundedFact:
+    return GroundedFact(claim, FactKind.event, [], [Grounded(Span.of(text, start, end), "exact", 100.0)], 0)
+
+
+def story_briefs(facts: int, rng: random.Random) -> list[Brief]:
+    """Reports of one story, two facts each, restating a shared pool of facts in their own words."""
+    pool = [sentence(rng) for _ in range(facts // 3)]
+    return [brief([reworded(rng, s) for s in rng.sample(pool, 2)], rng) for _ in range(facts // 2)]
+
+
+def brief(sentences: list[str], rng: random.Random) -> Brief:
+    text = " ".join(sentences)
+    citations, facts = [], []
+    for n, s in enumerate(sentences, 1):
+        start = text.index(s)
+        citations.append(Citation(id=n, span=Span.of(text, start, start + len(s)), match="exact"))
+        facts.append(Fact(claim=reworded(rng, s), kind="event", citations=[n]))
+    meta = BriefMeta(
+        model="m",
+        prompt_version="p",
+        structured_mode="json_schema",
+        briefer_version="0",
+        chunks=1,
+        usage=Usage(),
+        counts=GroundingCounts(),
+    )
+    return Brief(article=Article(text=text), facts=facts, citations=citations, meta=meta)
+
+
+@pytest.fixture
+def pair_tests(monkeypatch) -> list[int]:
+    """Counts the per-pair tests (``ClaimSet.same``, which stands for ``same_claim``)."""
+    count = [0]
+    same = ClaimSet.same
+
+    def counted(self, i, j, *, same_evidence):
+        count[0] += 1
+        return same(self, i, j, same_evidence=same_evidence)
+
+    monkeypatch.setattr(ClaimSet, "same", counted)
+    return count
+
+
+def count_tests(run, pair_tests: list[int]) -> int:
+    pair_tests[0] = 0
+    run()
+    return pair_tests[0]
+
+
+@pytest.mark.parametrize("n", [100, 150])
+def test_merging_4n_facts_of_an_article_makes_far_fewer_than_16x_the_pair_tests(pair_tests, n):
+    small = count_tests(lambda: merge_facts(article_facts(n, random.Random(n))), pair_tests)
+    large = count_tests(lambda: merge_facts(article_facts(4 * n, random.Random(n))), pair_tests)
+    assert 0 < small and large < 8 * small
+    assert large < 4 * n * 2  # a few tests per fact, not one per pair (4n * (4n - 1) / 2)
+
+
+@pytest.mark.parametrize("n", [100, 150])
+def test_merging_4n_facts_of_a_story_makes_far_fewer_than_16x_the_pair_tests(pair_tests, n):
+    small = count_tests(lambda: story_facts(story_briefs(n, random.Random(n))), pair_tests)
+    large = count_tests(lambda: story_facts(story_briefs(4 * n, random.Random(n))), pair_tests)
+    assert 0 < small and large < 8 * small
+    assert large < 4 * n * 4  # every report restates pooled facts, so more merge, still linear
+
+
+def test_the_facts_are_realistic_restatements_merge_the_rest_do_not():
+    merged, folded = merge_facts(article_facts(400, random.Random(1)))
+    assert 40 < folded < 100  # about one in six facts is a restatement; distinct facts stay apart
+    facts = story_facts(story_briefs(400, random.Random(1)))
+    assert len(facts) <= 400 // 3 and sum(len(f.articles) > 1 for f in facts) > len(facts) / 2
