@@ -137,3 +137,51 @@ def test_the_facts_are_realistic_restatements_merge_the_rest_do_not():
     assert 40 < folded < 100  # about one in six facts is a restatement; distinct facts stay apart
     facts = story_facts(story_briefs(400, random.Random(1)))
     assert len(facts) <= 400 // 3 and sum(len(f.articles) > 1 for f in facts) > len(facts) / 2
+
+
+def _cost_of_chunking(n: int, monkeypatch) -> tuple[int, int]:
+    """Characters pysbd and the token estimate are given while chunking an n-character line."""
+    import random
+
+    from briefer.brief import chunking
+
+    random.seed(n)
+    words = ["Alpha", "beta", "Gamma", "12", "U.S.", "e.g.", "3.5", "zeta"]
+    text = " ".join(random.choice(words) for _ in range(n // 4))[:n]
+    seen = {"sbd": 0, "tokens": 0, "longest": 0}
+    real_segmenter, real_estimate = chunking._segmenter, chunking.estimate_tokens
+
+    class Counting:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def segment(self, line):
+            seen["sbd"] += len(line)
+            seen["longest"] = max(seen["longest"], len(line))
+            return self.inner.segment(line)
+
+    def estimate(piece):
+        seen["tokens"] += len(piece)
+        return real_estimate(piece)
+
+    monkeypatch.setattr(chunking, "_segmenter", lambda language: Counting(real_segmenter(language)))
+    monkeypatch.setattr(chunking, "estimate_tokens", estimate)
+    chunks = chunking.chunk_text(text, 300)
+    assert "".join(c.text for c in chunks) == text
+    assert seen["longest"] <= chunking.MAX_SEGMENT
+    return seen["sbd"], seen["tokens"]
+
+
+def test_a_long_line_without_punctuation_is_chunked_in_linear_work(monkeypatch):
+    """A 200k-character line once took minutes (pysbd is quadratic on long lines, cuts rescanned)."""
+    small = _cost_of_chunking(50_000, monkeypatch)
+    large = _cost_of_chunking(200_000, monkeypatch)
+    assert large[0] / small[0] < 4.5 and large[1] / small[1] < 4.5, (small, large)
+
+
+def test_text_over_the_limit_is_refused_with_a_hint():
+    from briefer.errors import InputError
+    from briefer.sources.article import MAX_CHARS, article_from_bytes
+
+    with pytest.raises(InputError, match="more than the 2,000,000 briefer takes.*split it"):
+        article_from_bytes(b"word " * (MAX_CHARS // 5 + 1), source="big.txt")

@@ -50,8 +50,24 @@ def sentence_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
     """``[start, end)`` of every sentence, trailing whitespace included; they tile ``text``."""
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]*\n|[^\n]+$", text):
-        spans.extend(_line_sentences(line.group(), line.start(), language))
+        for start, end in _segments(line.group()):
+            spans.extend(_line_sentences(line.group()[start:end], line.start() + start, language))
     return spans
+
+
+MAX_SEGMENT = 4000  # characters pysbd sees at once: it slows down quadratically on longer lines
+
+
+def _segments(line: str) -> list[tuple[int, int]]:
+    """A line cut at whitespace into pieces of at most about MAX_SEGMENT characters (most lines: one piece)."""
+    bounds, start = [], 0
+    while len(line) - start > MAX_SEGMENT:
+        space = line.rfind(" ", start + MAX_SEGMENT // 2, start + MAX_SEGMENT)
+        cut = space + 1 if space > start else start + MAX_SEGMENT
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(line)))
+    return bounds
 
 
 def _line_sentences(line: str, offset: int, language: str) -> list[tuple[int, int]]:
@@ -79,17 +95,34 @@ def _locate(line: str, pieces: list[str], offset: int) -> list[tuple[int, int]]:
 
 
 def split_long(text: str, start: int, end: int, budget: int) -> list[tuple[int, int]]:
-    """Cut ``text[start:end]`` into pieces of at most ``budget`` tokens at the best boundary."""
-    if estimate_tokens(text[start:end]) <= budget:
-        return [(start, end)]
-    cut = _best_cut(text, start, end, budget)
-    return split_long(text, start, cut, budget) + split_long(text, cut, end, budget)
+    """Cut ``text[start:end]`` into pieces of at most ``budget`` tokens at the best boundary.
+
+    Linear in the length: each cut scans only the window that fits the budget.
+    """
+    pieces = []
+    while (limit := _fit(text, start, end, budget)) < end:
+        cut = _best_cut(text, start, limit)
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
-def _best_cut(text: str, start: int, end: int, budget: int) -> int:
-    limit = start + 1
-    while limit < end and estimate_tokens(text[start : limit + 1]) <= budget:
-        limit += 1
+def _fit(text: str, start: int, end: int, budget: int) -> int:
+    """The end of the longest prefix of ``text[start:end]`` within ``budget`` tokens (``end`` if all fits)."""
+    used = 0
+    for m in _WORD.finditer(text, start, end):
+        cost = estimate_tokens(m.group())
+        if used + cost > budget:
+            room = budget - used  # part of this word still fits: 4 characters a token, 1 if wide
+            fits = m.start() + (room * 4 if not _WIDE.search(m.group()) else room)
+            return max(start + 1, min(fits, m.end() - 1))
+        used += cost
+    return end
+
+
+def _best_cut(text: str, start: int, limit: int) -> int:
+    """A clause boundary in the last two thirds of ``text[start:limit]``, else a space, else ``limit``."""
     window = text[start:limit]
     for pattern in (_CLAUSE, re.compile(r"\s+")):
         matches = [m.end() for m in pattern.finditer(window) if m.end() > len(window) // 3]

@@ -29,6 +29,10 @@ from ..errors import InputError
 from ..models import Article
 
 MAX_BYTES = 20_000_000  # larger inputs are refused, not truncated
+# The most article text the pipeline takes: about 500,000 tokens. Chunking, grounding and
+# merging are linear or batched up to here (benchmarks/scaling figures in the README); an LLM
+# still needs one request per chunk, so larger texts are refused with a hint, not truncated.
+MAX_CHARS = 2_000_000
 TITLE_MAX = 200
 _BOM = codecs.BOM_UTF8
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -66,12 +70,19 @@ def article_from_bytes(
     bom = data.startswith(_BOM)
     body = data[len(_BOM) :] if bom else data
     if _is_html(body, source=source, content_type=content_type):
-        return _html_article(body, source=source, content_type=content_type, url=url, bom=bom)
-    text = _decode_text(
-        body, name, charset=_charset(content_type), offset=len(data) - len(body), web=url is not None
-    )
-    _check_not_blank(text, name)
-    return Article(text=text, title=make_title(text), source=source, url=url, bom_removed=bom)
+        article = _html_article(body, source=source, content_type=content_type, url=url, bom=bom)
+    else:
+        text = _decode_text(
+            body, name, charset=_charset(content_type), offset=len(data) - len(body), web=url is not None
+        )
+        _check_not_blank(text, name)
+        article = Article(text=text, title=make_title(text), source=source, url=url, bom_removed=bom)
+    if len(article.text) > MAX_CHARS:
+        _fail(
+            f"{name} has {len(article.text):,} characters of text, more than the {MAX_CHARS:,} briefer"
+            " takes (about 500,000 tokens); split it into parts and brief each"
+        )
+    return article
 
 
 def make_title(text: str, limit: int = TITLE_MAX) -> str:
