@@ -348,7 +348,7 @@ def test_checker_flags_uncited_and_dangling_lines(articles, tmp_path):
 def test_digest_tables_are_migrated():
     store = Store(":memory:")
     names = [r[0] for r in store.db.execute("SELECT name FROM migrations ORDER BY rowid")]
-    assert names == ["_create_llm_cache", "_create_digest_state", "_create_digest_runs", "_add_cache_mode"]
+    assert names == ["_create_llm_cache", "_create_digest_state", "_create_digest_runs", "_add_cache_mode", "_create_http_validators"]
     columns = {
         t: [r[1] for r in store.db.execute(f"PRAGMA table_info({t})")]
         for t in ("articles", "briefs", "digest_runs", "schedules")
@@ -390,9 +390,9 @@ def test_digest_command_writes_the_day_file(cli, articles, tmp_path):
     [
         (
             'name = "x"\n[sources]\npaths = ["a"]\nfeed = ["b"]\n',
-            "sources: unknown source kind 'feed' (known: feeds, paths, urls)",
+            "sources: unknown source kind 'feed' (known: feeds, opml, paths, urls)",
         ),
-        ('name = "x"\n[sources]\n', "sources: name at least one of paths, urls or feeds"),
+        ('name = "x"\n[sources]\n', "sources: name at least one of paths, urls, feeds or opml"),
         ('name = "x"\n[sources]\nurls = ["ftp://a"]\n', "sources: urls: 'ftp://a' is not an http(s) URL"),
         (
             'name = "x"\nwindow = "yesterday"\n[sources]\npaths = ["a"]\n',

@@ -126,6 +126,8 @@ def spec(site, **kw) -> SourcesConfig:
         feeds=[f"{site.base}/feed.xml", f"{site.base}/broken.xml"],
         urls=[f"{site.base}/mirror/ferry.html", f"{site.base}/syndicated/ferry-copy.html"],
         timeout=TIMEOUT,
+        host_delay=0,  # one loopback host serves everything here; politeness is tested in test_feeds.py
+        host_concurrency=8,
     )
     return SourcesConfig(**{k: v for k, v in {**values, **kw}.items() if v != ()})
 
@@ -175,13 +177,28 @@ def test_canonical_urls():
     assert canonical_url("http://example.com:8080/x?fbclid=1") == "http://example.com:8080/x"
 
 
+def test_canonical_urls_drop_courlans_trackers_but_not_look_alikes():
+    """courlan's tracker list, matched on whole tokens: ``gallery`` is not ``ga``, ``refresh`` not ``ref``."""
+    url = "http://Example.com:80//news//story/?affiliate=x&at_medium=rss&gallery=3&refresh=1&_ga=2&cmpid=9&a="
+    assert canonical_url(url) == "http://example.com/news/story?a=&gallery=3&refresh=1"
+    assert canonical_url("https://example.com/a?x=1#section-2") == "https://example.com/a?x=1"
+    assert canonical_url("https://example.com/?ref_src=twsrc") == "https://example.com/"
+    assert canonical_url("http://[::1]:8080/x/") == "http://[::1]:8080/x"
+
+
 def test_a_digest_over_http_clusters_the_story_and_lists_failures(site, tmp_path):
     data = {
         "name": "Wire",
         "window": "24h",
         "allow_private_hosts": True,
         "output": str(tmp_path / "out"),
-        "sources": {"feeds": list(spec(site).feeds), "urls": list(spec(site).urls), "timeout": TIMEOUT},
+        "sources": {
+            "feeds": list(spec(site).feeds),
+            "urls": list(spec(site).urls),
+            "timeout": TIMEOUT,
+            "host_delay": 0,
+            "host_concurrency": 8,
+        },
     }
     config = digest_config(data, base=tmp_path)
     result = run_digest(config, load_settings(), now=NOW, open_backend=opener(ByText()))

@@ -28,6 +28,36 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+# Each field of a cron expression: what it is, its range, and the names it accepts.
+_CRON_FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("weekday", 0, 7, _WEEKDAYS),
+)
+
+
+def _cron_field(text: str, what: str, low: int, high: int, names: tuple[str, ...]) -> str | None:
+    """What is wrong with one field of a cron expression (a value out of range, say), or None."""
+    for part in text.split(","):
+        base, _, step = part.partition("/")
+        if step and not (step.isdigit() and int(step) > 0):
+            return f"the {what} step {step!r} is not a positive number"
+        for value in [] if base == "*" else base.split("-", 1):
+            if value.lower() in names:
+                continue
+            if not value.isdigit():
+                return f"the {what} {value!r} is not a number" + (
+                    f" or a name ({names[0]}, …)" if names else ""
+                )
+            if not low <= int(value) <= high:
+                return f"the {what} {value} is out of range ({low}–{high})"
+    return None
+
+
 class ScheduleConfig(Strict):
     cron: str
     timezone: str = "UTC"
@@ -35,8 +65,17 @@ class ScheduleConfig(Strict):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if len(value.split()) != 5 or not croniter.is_valid(value):
-            raise invalid(f"{value!r} is not a cron expression of five fields, e.g. '0 7 * * *'")
+        fields = value.split()
+        if len(fields) != 5:
+            raise invalid(
+                f"{value!r} is not a cron expression of five fields (it has {len(fields)}):"
+                " minute hour day-of-month month weekday, e.g. '0 7 * * *'"
+            )
+        if croniter.is_valid(value):
+            return value
+        problems = (_cron_field(text, *spec) for text, spec in zip(fields, _CRON_FIELDS))
+        problem = next((p for p in problems if p), "not a valid cron expression, e.g. '0 7 * * *'")
+        raise invalid(f"{value!r}: {problem}")
         return value
 
     @field_validator("timezone")
@@ -65,6 +104,8 @@ class DigestConfig(Strict):
     settings: Settings = Field(default_factory=Settings)
     schedule: ScheduleConfig | None = None
     allow_private_hosts: bool = False  # fetch pages and feeds on intranet addresses (refused by default)
+    feed_days: int = Field(30, ge=1, le=3660)  # days kept in the Atom feed digest.xml
+    publish_url: str | None = None  # where the output folder is served: absolute links in digest.xml
     _base: Path = PrivateAttr(default_factory=Path.cwd)
     _key: str | None = PrivateAttr(default=None)
 
@@ -81,9 +122,16 @@ class DigestConfig(Strict):
     @field_validator("include", "exclude")
     @classmethod
     def _words(cls, values: list[str]) -> list[str]:
-        if any(not v.strip() for v in values):
-            raise invalid("keywords must not be empty")
+        if any(not v.strip() or v.strip().lower() == "tag:" for v in values):
+            raise invalid("keywords and tags must not be empty (a tag is written 'tag:energy')")
         return [v.strip() for v in values]
+
+    @field_validator("publish_url")
+    @classmethod
+    def _publish_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+(/\S*)?$", value, re.IGNORECASE):
+            raise invalid(f"{value!r} is not an http(s) URL such as 'https://intranet.example/digests/'")
+        return value if value is None or value.endswith("/") else value + "/"
 
     @property
     def key(self) -> str:

@@ -138,7 +138,11 @@ def run_digest(
 def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
     config = run.config
     collection = collect(
-        config.sources, config.base, config.filters(now), allow_private=config.allow_private_hosts
+        config.sources,
+        config.base,
+        config.filters(now),
+        allow_private=config.allow_private_hosts,
+        store=run.store,  # ETag/Last-Modified per URL: unchanged feeds and pages are not downloaded again
     )
     articles = unique_articles(collection.items, run.runtime)
     new = sum(run.store.see_article(u.item.key, u.hash, u.item.article.title)[1] for u in articles)
@@ -147,7 +151,7 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
     problems = mark_kept(problems, carried)
     collection.problems = mark_kept(collection.problems, carried)
     digest = assemble_digest(config.name, day, briefed, collection, problems)
-    md_path, json_path = write_digest(digest, config)
+    md_path, json_path = write_digest(digest, config, now)
     counts.update(articles=len(articles), new=new, failed=len(problems), stories=len(digest.stories))
     status = "partial" if digest.not_covered else "ok"
     log.info(
@@ -240,9 +244,15 @@ def _extract_one(u: Unique, backend: Backend, run: _Run) -> NotCovered | None:
     return None
 
 
-def write_digest(digest: Digest, config: DigestConfig) -> tuple[Path, Path]:
-    """``OUTDIR/DAY.json``, ``OUTDIR/DAY.html`` (the evidence view) then ``OUTDIR/DAY.md``, each atomically."""
+def write_digest(digest: Digest, config: DigestConfig, now: datetime | None = None) -> tuple[Path, Path]:
+    """``OUTDIR/DAY.json``, ``DAY.html`` (the evidence view), ``DAY.md``, then ``digest.xml`` and ``index.html``.
+
+    Each file is written atomically. The Atom feed and the index are written
+    last: they list the day files (:mod:`briefer.digest.publish`); ``now``
+    dates a feed entry whose content changed.
+    """
     from ..output.html import render_digest_html
+    from .publish import publish
 
     md_path = config.output_dir / f"{digest.date}.md"
     json_path = md_path.with_suffix(".json")
@@ -251,4 +261,5 @@ def write_digest(digest: Digest, config: DigestConfig) -> tuple[Path, Path]:
     write_atomic(json_path, digest.model_dump_json(indent=2) + "\n")
     write_atomic(md_path.with_suffix(".html"), page)
     write_atomic(md_path, markdown)
+    publish(digest, config, now or datetime.now(UTC))
     return md_path, json_path

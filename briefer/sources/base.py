@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ..models import Article, NotCovered
+from ..state.store import Store
+from .polite import HostGate
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Item:
     key: str
     origin: str
     published: datetime | None = None
+    tags: frozenset[str] = frozenset()  # categories: OPML folders and ``category``, feed entry categories
 
 
 @dataclass
@@ -36,11 +39,23 @@ class Collection:
     items: list[Item] = field(default_factory=list)
     problems: list[NotCovered] = field(default_factory=list)
     left_out: Counter[str] = field(default_factory=Counter)
+    http: Counter[str] = field(default_factory=Counter)  # "feeds fetched", "pages not modified", ... (logged)
+
+
+def tag(name: str) -> str:
+    """A category as a tag: whitespace folded, case ignored ("Middle  East" and "middle east" are one)."""
+    return " ".join(name.split()).casefold()
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Which loaded articles belong in the digest."""
+    """Which loaded articles belong in the digest.
+
+    A term ``tag:energy`` matches only items tagged ``energy`` (an OPML folder
+    or ``category``, or a feed entry's category); a plain term matches a tag of
+    that name or the word in the title or text. Tags compare with case and
+    whitespace folded; words match whole, in any case.
+    """
 
     since: datetime | None = None
     include: tuple[str, ...] = ()
@@ -50,11 +65,17 @@ class Filters:
         if self.since and item.published and item.published < self.since:
             return "older than the time window"
         text = f"{item.article.title}\n{item.article.text}"
-        if self.include and not any(_mentions(text, w) for w in self.include):
+        if self.include and not any(_matches(item, text, w) for w in self.include):
             return "matches no include keyword"
-        if any(_mentions(text, w) for w in self.exclude):
+        if any(_matches(item, text, w) for w in self.exclude):
             return "matches an exclude keyword"
         return None
+
+
+def _matches(item: Item, text: str, term: str) -> bool:
+    if term[:4].lower() == "tag:":
+        return tag(term[4:]) in item.tags
+    return tag(term) in item.tags or _mentions(text, term)
 
 
 def _mentions(text: str, word: str) -> bool:
@@ -78,6 +99,18 @@ class Context:
     cancel: threading.Event = field(
         default_factory=threading.Event
     )  # set: every download stops within a second
+    store: Store | None = None  # keeps ETag/Last-Modified per URL; None: every GET is unconditional
+    gate: HostGate = field(default_factory=HostGate)  # per-host concurrency, delay and Retry-After
+    entry_text_min: int = 500  # a feed entry's own full text is used from this many characters on
+    http: Counter[str] = field(default_factory=Counter)  # what the downloads came to (see count)
+
+    def count(self, what: str) -> None:
+        """Tally one outcome ("feeds not modified", ...) from any worker thread."""
+        with _TALLY:
+            self.http[what] += 1
+
+
+_TALLY = threading.Lock()
 
 
 @dataclass(frozen=True)

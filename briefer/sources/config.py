@@ -18,11 +18,14 @@ def invalid(message: str) -> PydanticCustomError:
 
 
 class SourcesConfig(Strict):
-    """``paths``, ``urls``, ``feeds`` (or any registered kind): lists of strings."""
+    """``paths``, ``urls``, ``feeds``, ``opml`` (or any registered kind): lists of strings; fetch limits."""
 
     model_config = ConfigDict(extra="allow")
     timeout: float = Field(20.0, gt=0, le=600)
     max_per_feed: int = Field(30, ge=1, le=1000)
+    host_concurrency: int = Field(2, ge=1, le=16)  # requests at once to one host
+    host_delay: float = Field(0.5, ge=0, le=60)  # seconds between the starts of two requests to one host
+    entry_text_min: int = Field(500, ge=0)  # a feed entry's own text is used from this many characters on
 
     @model_validator(mode="before")
     @classmethod

@@ -17,14 +17,23 @@ from .netfetch import FetchPolicy, fetch
 
 USER_AGENT = f"briefer/{__version__}"
 ACCEPT = "text/html,text/plain;q=0.9,*/*;q=0.5"
+FEED_ACCEPT = "application/atom+xml,application/rss+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5"
 
 
 class Fetched(NamedTuple):
-    """The body of an HTTP response, its Content-Type and the final URL after redirects."""
+    """The body of an HTTP response, its Content-Type and the final URL after redirects.
+
+    ``status`` is 304 (and ``data`` empty) when a conditional request found
+    the resource unchanged; ``etag`` and ``last_modified`` are the validators
+    to send next time (``If-None-Match`` / ``If-Modified-Since``).
+    """
 
     data: bytes
     content_type: str | None
     url: str
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def fetch_url(
@@ -34,14 +43,19 @@ def fetch_url(
     max_bytes: int = MAX_BYTES,
     allow_private: bool = False,
     cancel: threading.Event | None = None,
+    headers: dict[str, str] | None = None,
+    accept: str = ACCEPT,
 ) -> Fetched:
     """GET ``url`` within ``timeout`` seconds in all; refuse anything that is not text or HTML."""
     policy = FetchPolicy(
         allow_private=allow_private, deadline=timeout, max_bytes=max_bytes, user_agent=USER_AGENT
     )
-    got = fetch(url, policy, cancel=cancel, headers={"Accept": ACCEPT})
+    got = fetch(url, policy, cancel=cancel, headers={"Accept": accept, **(headers or {})})
+    if got.status == 304:
+        return Fetched(b"", got.content_type, got.url, 304)
     _check_content_type(got.content_type, got.url)
-    return Fetched(got.body, got.content_type, got.url)
+    validators = got.headers.get("etag"), got.headers.get("last-modified")
+    return Fetched(got.body, got.content_type, got.url, got.status, *validators)
 
 
 def _check_content_type(ctype: str | None, url: str) -> None:

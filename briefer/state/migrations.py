@@ -78,11 +78,38 @@ def _add_cache_mode(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE llm_cache ADD COLUMN mode TEXT NOT NULL DEFAULT ''")
 
 
+def _create_http_validators(db: sqlite3.Connection) -> None:
+    """What a conditional GET needs next time, per URL as requested (before redirects).
+
+    ``etag``/``last_modified`` are the validators the server sent; on a 304 the
+    stored result stands in for the body: a feed's raw ``body`` (re-parsed, so
+    a same-day re-run sees the same entries) or a page's decoded ``article``
+    (Article JSON) with its canonical ``key`` (the body is not kept). ``used``
+    is when the record was last stored or answered a 304 (UTC ISO): records
+    unused for a while are pruned, so the table does not grow without end.
+    """
+    db.execute(
+        """CREATE TABLE http_validators (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            final_url TEXT NOT NULL,
+            content_type TEXT,
+            body BLOB,
+            article TEXT,
+            key TEXT,
+            used TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX http_validators_by_use ON http_validators (used)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _create_llm_cache,
     _create_digest_state,
     _create_digest_runs,
     _add_cache_mode,
+    _create_http_validators,
 ]
 RUN_COUNTS = ("articles", "new", "briefed", "reused", "failed", "stories", "llm_calls")
 

@@ -29,6 +29,9 @@ Storage design
   counts (articles, new, briefed now, reused, failed, stories, LLM calls).
 - ``schedules``: per config, the last cron slot served (UTC ISO), so a
   restarted scheduler catches up a missed run once.
+- ``http_validators``: per fetched URL (as requested), the ``ETag`` and
+  ``Last-Modified`` it was sent with and what a 304 stands for: a feed's raw
+  body, or a page's decoded Article JSON and canonical key (:class:`HttpRecord`).
 
 The database is opened in WAL mode so a digest's worker threads and a reader
 can share it; every write is its own short transaction.
@@ -45,8 +48,9 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import BrieferError
 from .migrations import RUN_COUNTS, migrate
@@ -71,6 +75,18 @@ class StateError(BrieferError):
 def is_corrupt(exc: sqlite3.Error) -> bool:
     """Is this SQLite's "not a database" or "malformed" (rather than e.g. locked or read-only)?"""
     return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _CORRUPT
+
+
+class HttpRecord(NamedTuple):
+    """A URL's validators and what a 304 answer for it stands for (``body`` or ``article``)."""
+
+    etag: str | None
+    last_modified: str | None
+    final_url: str
+    content_type: str | None
+    body: bytes | None = None  # a feed's raw bytes
+    article: str | None = None  # a page's Article JSON
+    key: str | None = None  # a page's canonical URL
 
 
 class Store:
@@ -217,6 +233,41 @@ class Store:
                 "INSERT OR REPLACE INTO schedules (config, last_slot) VALUES (?, ?)",
                 (config, slot.astimezone(UTC).isoformat()),
             )
+
+    # --- conditional GET ----------------------------------------------------
+
+    def http_record(self, url: str) -> HttpRecord | None:
+        with self._locked():
+            row = self.db.execute(
+                "SELECT etag, last_modified, final_url, content_type, body, article, key"
+                " FROM http_validators WHERE url = ?",
+                (url,),
+            ).fetchone()
+        return HttpRecord(*row) if row else None
+
+    def put_http_record(self, url: str, record: HttpRecord) -> None:
+        with self._locked():
+            self.db.execute(
+                "INSERT OR REPLACE INTO http_validators"
+                " (url, etag, last_modified, final_url, content_type, body, article, key, used)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (url, *record, utc_now()),
+            )
+
+    def touch_http_record(self, url: str) -> None:
+        """The record answered a 304: it is in use, keep it."""
+        with self._locked():
+            self.db.execute("UPDATE http_validators SET used = ? WHERE url = ?", (utc_now(), url))
+
+    def forget_http_record(self, url: str) -> None:
+        with self._locked():
+            self.db.execute("DELETE FROM http_validators WHERE url = ?", (url,))
+
+    def prune_http_records(self, unused_for: timedelta) -> int:
+        """Drop records not used for ``unused_for`` (pages long gone from every feed); return how many."""
+        cutoff = (datetime.now(UTC) - unused_for).isoformat(timespec="microseconds")
+        with self._locked():
+            return self.db.execute("DELETE FROM http_validators WHERE used < ?", (cutoff,)).rowcount
 
 
 def utc_now() -> str:
