@@ -348,7 +348,13 @@ def test_checker_flags_uncited_and_dangling_lines(articles, tmp_path):
 def test_digest_tables_are_migrated():
     store = Store(":memory:")
     names = [r[0] for r in store.db.execute("SELECT name FROM migrations ORDER BY rowid")]
-    assert names == ["_create_llm_cache", "_create_digest_state", "_create_digest_runs", "_add_cache_mode", "_create_http_validators"]
+    assert names == [
+        "_create_llm_cache",
+        "_create_digest_state",
+        "_create_digest_runs",
+        "_add_cache_mode",
+        "_create_http_validators",
+    ]
     columns = {
         t: [r[1] for r in store.db.execute(f"PRAGMA table_info({t})")]
         for t in ("articles", "briefs", "digest_runs", "schedules")
