@@ -118,6 +118,8 @@ def replay(name):
 
     class Context:
         def __enter__(self):
+            if RECORD:  # start from nothing: "all" would append to the old recording
+                (CASSETTES / f"{name}.yaml").unlink(missing_ok=True)
             self.cm = recorder.use_cassette(f"{name}.yaml")
             self.cassette = self.cm.__enter__()
             return self.cassette
