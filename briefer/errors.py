@@ -1,5 +1,14 @@
 """Errors a user can act on. The CLI prints ``str(error)`` as one line and exits non-zero."""
 
+import re
+
+_USERINFO = re.compile(r"^(\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//)[^/?#]*@")
+
+
+def redact(url: object) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``: safe in a message or a log line."""
+    return _USERINFO.sub(r"\1***@", str(url))
+
 
 class BrieferError(Exception):
     """Base class: the message is a complete, user-facing sentence."""

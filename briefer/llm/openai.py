@@ -13,30 +13,26 @@ stack). A 400 and a refusal are never retried. Failures leave as :class:`LLMErro
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import random
 import re
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import openai
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from ..config import Settings
-from ..errors import LLMError
+from ..errors import LLMError, redact
 from ..models import Usage
 from .base import BadAnswer, ChatRequest, ChatResult, Refused
+from .retry import MAX_PAUSE, Cooldown, backoff, retry_after_seconds
 
 log = logging.getLogger("briefer.llm")
 
 STRUCTURED_MODES = ("auto", "json_schema", "json_object")
-MAX_PAUSE = 60.0  # the longest Retry-After honoured: a server asking for an hour gets a minute
 _RETRIED = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError, BadAnswer)
 _NAMES_FORMAT = re.compile(r"response[_ ]format|json[_ ]schema", re.I)
 _REJECTS_FORMAT = re.compile(r"response_format|not supported|unsupported", re.I)
@@ -77,53 +73,6 @@ def format_refused(exc: BaseException) -> bool:
     return exc.status_code == 500 and "json_schema" in text and bool(_REJECTS_FORMAT.search(text))
 
 
-def retry_after_seconds(exc: BaseException) -> float | None:
-    """The server's Retry-After (seconds, an HTTP date, or the ms header), if it sent one."""
-    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        with contextlib.suppress(ValueError):
-            return max(0.0, float(value) * scale)
-        with contextlib.suppress(TypeError, ValueError):  # Retry-After may also be an HTTP date
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    return None
-
-
-def backoff(state: RetryCallState, *, base: float = 0.5, cap: float = 30.0) -> float:
-    """Full-jitter exponential backoff, unless the server asked for a pause.
-
-    A requested pause (429, or Retry-After) is taken by the shared :class:`Cooldown`
-    before the next call, so it holds for every worker thread and is not slept twice.
-    """
-    exc = state.outcome.exception() if state.outcome else None
-    if isinstance(exc, openai.RateLimitError) or (exc and retry_after_seconds(exc) is not None):
-        return 0.0
-    return random.uniform(0, min(cap, base * 2 ** (state.attempt_number - 1)))
-
-
-class Cooldown:
-    """A pause shared by every thread using one backend: after a 429, nobody calls until it ends.
-
-    Otherwise the other workers would keep hitting a server that has just said it is overloaded.
-    """
-
-    def __init__(self, sleep: Callable[[float], None], clock: Callable[[], float] = time.monotonic):
-        self._sleep, self._clock = sleep, clock
-        self._until = 0.0
-        self._lock = threading.Lock()
-
-    def hold(self, seconds: float) -> None:
-        with self._lock:
-            self._until = max(self._until, self._clock() + min(seconds, MAX_PAUSE))
-
-    def wait(self) -> None:
-        remaining = self._until - self._clock()
-        if remaining > 0:
-            self._sleep(remaining)
-
-
 class OpenAIBackend:
     """A backend over the ``openai`` client; any OpenAI-compatible ``base_url`` works.
 
@@ -144,6 +93,7 @@ class OpenAIBackend:
         if structured_mode not in STRUCTURED_MODES:
             raise ValueError(f"structured_mode must be one of {STRUCTURED_MODES}")
         self.client = client.with_options(max_retries=0)
+        self.where = redact(client.base_url)  # for messages: never a password from the URL
         self.model = model
         self.structured_mode = structured_mode  # "auto" until detection, then the mode in use
         self.attempts = attempts
@@ -167,7 +117,7 @@ class OpenAIBackend:
             result = self._with_retries(request, "json_schema")
         except FormatRefused as exc:
             why = f"HTTP {exc.args[0].status_code}: {_error_detail(exc.args[0], limit=120)}"
-            log.warning(f"the LLM at {self.client.base_url} refused json_schema ({why}); using json_object")
+            log.warning(f"the LLM at {self.where} refused json_schema ({why}); using json_object")
             self.structured_mode = "json_object"
             return self._send(request, "json_object")
         self.structured_mode = "json_schema"
@@ -178,7 +128,7 @@ class OpenAIBackend:
             return self._with_retries(request, mode)
         except FormatRefused as exc:
             other = "json_object" if mode == "json_schema" else "json_schema"
-            message = describe_api_error(exc.args[0], self.client.base_url, self.model)
+            message = describe_api_error(exc.args[0], self.where, self.model)
             raise LLMError(f"{message} (sent {mode}; try --structured-mode {other})") from exc
 
     def _with_retries(self, request: ChatRequest, mode: str) -> ChatResult:
@@ -196,10 +146,10 @@ class OpenAIBackend:
             result = retrying(self._call, request, mode, wasted)
         except BadAnswer as exc:
             raise LLMError(
-                f"The LLM at {self.client.base_url} {exc} ({self.attempts} attempts); try again later."
+                f"The LLM at {self.where} {exc} ({self.attempts} attempts); try again later."
             ) from exc
         except openai.APIError as exc:
-            raise LLMError(describe_api_error(exc, self.client.base_url, self.model)) from exc
+            raise LLMError(describe_api_error(exc, self.where, self.model)) from exc
         result.usage = sum(wasted, result.usage)
         return result
 
@@ -235,7 +185,7 @@ class OpenAIBackend:
             return
         pause = min(MAX_PAUSE, 1.0 if asked is None else asked)
         said = "" if asked is None else f" with Retry-After {asked:g} s"
-        base, capped = self.client.base_url, " (capped)" if pause < (asked or 0) else ""
+        base, capped = self.where, " (capped)" if pause < (asked or 0) else ""
         log.warning(f"the LLM at {base} answered HTTP {exc.status_code}{said}; pausing {pause:g} s{capped}")
         self._cooldown.hold(pause)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import openai
 
 from ..config import Settings
-from ..errors import LLMError
+from ..errors import LLMError, redact
 from .base import Backend
 from .openai import OpenAIBackend, openai_client
 from .probe import server_health
@@ -26,11 +26,11 @@ def remote_model(settings: Settings, client: openai.OpenAI) -> str:
         models = client.models.list()
     except openai.APIError as exc:
         raise LLMError(
-            f"Cannot list models at {settings.base_url} ({type(exc).__name__}); pass --model."
+            f"Cannot list models at {redact(settings.base_url)} ({type(exc).__name__}); pass --model."
         ) from exc
     first = next(iter(models), None)
     if first is None:
-        raise LLMError(f"The server at {settings.base_url} lists no models; pass --model.")
+        raise LLMError(f"The server at {redact(settings.base_url)} lists no models; pass --model.")
     return first.id
 
 

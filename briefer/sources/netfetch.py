@@ -31,14 +31,13 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpcore2
 
-from briefer.errors import InputError
+from briefer.errors import InputError, redact
 
 from .addresses import IPAddress, is_public_ip, resolve
 from .netconn import Deadline, PinnedBackend, run_within
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SAFE = "/%:@!$&'()*+,;=~-._?[]"  # kept in the request target; spaces, CR/LF and non-ASCII get %-encoded
-_USERINFO = re.compile(r"^(\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//)[^/?#]*@")
 _SENSITIVE = frozenset({"authorization", "cookie", "proxy-authorization"})  # first origin only
 _OURS = frozenset({"host", "accept-encoding", "content-length", "transfer-encoding", "connection"})
 
@@ -93,11 +92,6 @@ class TooLarge(FetchError):
 
 class FetchCancelled(FetchError):
     """The caller's cancel event was set."""
-
-
-def redact(url: str) -> str:
-    """``url`` with any ``user:password@`` replaced by ``***@``: safe to show and log."""
-    return _USERINFO.sub(r"\1***@", url)
 
 
 def fetch(
