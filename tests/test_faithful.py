@@ -269,3 +269,25 @@ def test_an_article_cannot_close_the_prompt_fence():
     brief_article(article, backend)
     user = backend.history[0].messages[-1]["content"]
     assert user.count("</article>") == 1 and user.rstrip().endswith("</article>")
+
+
+def test_the_speakers_own_words_are_quoted_a_paraphrase_is_reported(example):
+    own = one_fact(
+        example,
+        fact(
+            "Russia’s role is just giving political blessing to Kim Jong Un.",
+            "Russia’s role is just giving political blessing to Kim Jong Un.",
+        ),
+    )
+    (f,) = own.facts
+    assert f.statement.endswith(
+        "says \u201cRussia\u2019s role is just giving political blessing to Kim Jong Un.\u201d"
+    )
+    paraphrase = one_fact(
+        example,
+        fact(
+            "Russia only blesses Kim Jong Un politically.",
+            "Russia’s role is just giving political blessing to Kim Jong Un.",
+        ),
+    )
+    assert all("\u201c" not in f.statement and " says " in f.statement for f in paraphrase.facts)

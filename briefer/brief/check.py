@@ -158,4 +158,6 @@ def _checked(claim: str, grounded: list[Grounded], voice: Voice, ctx: ArticleCon
         direct=voice.direct,
         hedges=list(voice.hedges),
     )
-    return Checked(grounded, attributed(claim, voice, names=ctx.names), attribution, span)
+    words = normalize(claim).rstrip(". ")
+    quoted = voice.direct and bool(words) and words in normalize(" ".join(g.span.text for g in grounded))
+    return Checked(grounded, attributed(claim, voice, names=ctx.names, quoted=quoted), attribution, span)

@@ -57,15 +57,18 @@ def _mentions(text: str, name: str) -> bool:
     return any(w.startswith(s) and w[len(s) :] in ("", "s", "es", "'s", "’s") for s in wanted for w in words)
 
 
-def attributed(claim: str, voice: Voice, *, names: set[str] | frozenset[str] | None = None) -> str:
+def attributed(
+    claim: str, voice: Voice, *, names: set[str] | frozenset[str] | None = None, quoted: bool = False
+) -> str:
     """The claim as it should render: prefixed with its speaker (or "Reportedly,") when it lacks one.
 
     ``names`` (e.g. ``article_names``) decides whether the claim's first word is a proper name and keeps
     its capital; without it only common sentence starters ("The", "It", "However") are lowercased.
+    With ``quoted`` (the claim is the speaker's own words, copied) it is put in quotation marks.
     """
     if not voice.reported or claim_attributes(claim, voice):
         return claim
-    body = _lower_first(claim, names)
+    body = f"\u201c{claim.strip().rstrip('.')}.\u201d" if quoted else _lower_first(claim, names)
     speaker = voice.speaker
     if speaker is None:
         return f"Reportedly, {body}"
