@@ -100,6 +100,7 @@ def judge_briefs(paths: list[str]) -> None:
     if not paths:
         return
     from briefer.brief.context import ArticleContext
+    from briefer.brief.speakers import TITLES
     from briefer.brief.support import claim_names
     from briefer.models import Brief
     from briefer.text import normalize
