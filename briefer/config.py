@@ -1,5 +1,10 @@
 """Settings: defaults, then the config file, then the environment, then the command line.
 
+Every setting can come from the environment as ``BRIEFER_<NAME>`` (``BRIEFER_MAX_TOKENS=512``);
+``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are read as the openai SDK reads them (a
+``BRIEFER_`` variable of the same setting wins). Each resolved value remembers where it
+came from (:meth:`Settings.origin`), which ``--dry-run`` shows and errors name.
+
 The API key is read from the environment (``OPENAI_API_KEY``, as the openai SDK
 does) or the config file, never from the command line, where ``ps`` shows it.
 """
@@ -8,23 +13,46 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError
 
-from .errors import ConfigError
+from .errors import ConfigError, redact
 from .models import Strict
 
-ENV = {
-    "OPENAI_API_KEY": "api_key",
-    "OPENAI_BASE_URL": "base_url",
-    "BRIEFER_MODEL": "model",
-    "BRIEFER_MODEL_PATH": "model_path",
-    "BRIEFER_DATA_DIR": "data_dir",
-    "BRIEFER_CACHE_DIR": "cache_dir",
-}
+ENV_PREFIX = "BRIEFER_"
+# Read as the openai SDK reads them; the BRIEFER_ variable of the same setting wins.
+OPENAI_ENV = {"OPENAI_API_KEY": "api_key", "OPENAI_BASE_URL": "base_url"}
+# The command-line flag of a setting, where it is not --name-with-dashes.
+FLAGS = {"cache": "--no-cache"}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a setting's value came from: a layer (default, config file, environment, command line) and which one."""
+
+    layer: str
+    name: str = ""  # the file, variable or flag
+
+    def __str__(self) -> str:
+        return f"{self.layer} {self.name}".rstrip()
+
+    def phrase(self, field: str) -> str:
+        """How a sentence says it: "OPENAI_API_KEY from the environment", "--base-url on the command line"."""
+        if self.layer == "environment":
+            return f"{self.name} from the environment"
+        if self.layer == "command line":
+            return f"{self.name} on the command line"
+        if self.layer == "config file":
+            return f"{field} from the config file {self.name}"
+        return f"{field} from {self.name or self.layer}"
+
+
+DEFAULT = Origin("default")
 
 
 class Settings(Strict):
@@ -49,6 +77,11 @@ class Settings(Strict):
     n_ctx: int = Field(4096, ge=512)
     n_threads: int | None = Field(None, ge=1)
     template: str = "brief"
+    _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
+
+    def origin(self, field: str) -> Origin:
+        """Where ``field``'s value came from (:data:`DEFAULT` unless a layer set it)."""
+        return self._origins.get(field, DEFAULT)
 
     def state_dir(self) -> Path:
         return self.data_dir or Path(platformdirs.user_data_dir("briefer"))
@@ -61,21 +94,61 @@ class Settings(Strict):
         return self.cache_dir or Path(platformdirs.user_cache_dir("briefer"))
 
 
+def env_var(field: str) -> str:
+    """The environment variable of a setting: ``max_tokens`` -> ``BRIEFER_MAX_TOKENS``."""
+    return ENV_PREFIX + field.upper()
+
+
+def env_vars() -> dict[str, str]:
+    """Every variable read for a setting (variable -> setting), in increasing priority."""
+    return {**OPENAI_ENV, **{env_var(field): field for field in Settings.model_fields}}
+
+
+def flag(field: str) -> str:
+    return FLAGS.get(field, "--" + field.replace("_", "-"))
+
+
 def config_path() -> Path:
     explicit = os.environ.get("BRIEFER_CONFIG")
     return Path(explicit) if explicit else Path(platformdirs.user_config_dir("briefer")) / "config.toml"
 
 
-def load_settings(overrides: dict[str, Any] | None = None, path: Path | None = None) -> Settings:
-    """Merge every layer and validate; a bad value raises a ConfigError naming the key."""
+def load_settings(
+    overrides: dict[str, Any] | None = None,
+    path: Path | None = None,
+    *,
+    layers: Sequence[tuple[Origin, dict[str, Any]]] = (),
+) -> Settings:
+    """Merge every layer and validate; a bad value raises a ConfigError naming the key and where it came from.
+
+    ``layers`` go above the environment and below ``overrides`` (the command line): a
+    digest config's ``[settings]`` table, say. An explicit ``path`` must exist.
+    """
+    if path is not None and not Path(path).is_file():
+        raise ConfigError(f"Config file {path} (from --config) does not exist.")
+    file = Path(path) if path is not None else config_path()
     values: dict[str, Any] = {}
-    values.update(_read_config(path or config_path()))
-    values.update({field: os.environ[var] for var, field in ENV.items() if os.environ.get(var)})
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    origins: dict[str, Origin] = {}
+    for origin, layer in [(Origin("config file", str(file)), _read_config(file)), *_environment(), *layers]:
+        for key, value in layer.items():
+            values[key], origins[key] = value, origin
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key], origins[key] = value, Origin("command line", flag(key))
     try:
-        return Settings.model_validate(values)
+        settings = Settings.model_validate(values)
     except ValidationError as exc:
-        raise ConfigError(describe_validation(exc, "settings")) from exc
+        raise ConfigError(describe_validation(exc, "settings", origins)) from exc
+    settings._origins = origins
+    return settings
+
+
+def _environment() -> list[tuple[Origin, dict[str, Any]]]:
+    return [
+        (Origin("environment", var), {field: os.environ[var]})
+        for var, field in env_vars().items()
+        if os.environ.get(var)
+    ]
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -88,11 +161,36 @@ def _read_config(path: Path) -> dict[str, Any]:
     return data.get("briefer", data)
 
 
-def describe_validation(exc: ValidationError, what: str) -> str:
-    """One line naming each bad key and what is wrong with it."""
-    parts = []
+def describe_validation(exc: ValidationError, what: str, origins: dict[str, Origin] | None = None) -> str:
+    """One line naming each bad key and what is wrong with it, and where a value came from.
+
+    A value from the environment or the command line names its variable or flag; errors
+    in the config file name the file once.
+    """
+    parts, files = [], set()
     for err in exc.errors()[:3]:
         key = ".".join(str(p) for p in err["loc"]) or what
+        origin = (origins or {}).get(str(err["loc"][0])) if err["loc"] else None
+        if origin is not None and origin.layer == "config file":
+            files.add(origin.name)
+        where = f" (from {origin})" if origin and origin.layer != "config file" else ""
         message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        parts.append(f"{key}: {message}")
-    return f"Invalid {what}: " + "; ".join(parts)
+        parts.append(f"{key}{where}: {message}")
+    where = f" in config file {', '.join(sorted(files))}" if files else ""
+    return f"Invalid {what}{where}: " + "; ".join(parts)
+
+
+def shown_settings(settings: Settings) -> list[tuple[str, str, Origin]]:
+    """Every setting as (name, value as shown, origin), for ``--dry-run``; the API key is never shown."""
+    rows = []
+    for field in Settings.model_fields:
+        value = getattr(settings, field)
+        shown = (
+            "(set, not shown)"
+            if isinstance(value, SecretStr)
+            else "(none)"
+            if value is None
+            else redact(value)
+        )
+        rows.append((field, shown, settings.origin(field)))
+    return rows

@@ -13,15 +13,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .brief.chunking import chunk_text, estimate_tokens
 from .brief.extract import ExtractOptions
-from .brief.prompts import load_prompts
+from .brief.prompts import chunk_messages, facts_wanted, load_prompts
 from .config import Settings
+from .errors import redact
 from .llm.base import Backend
 from .llm.select import BackendKind, choose, open_backend
+from .models import Article, Chunk
 from .state.repair import UnusableStore
 from .state.store import StateError, Store
 
@@ -32,6 +36,14 @@ CHUNK_TOKENS = {BackendKind.local: 300, BackendKind.remote: 1500}
 CONCURRENCY = {BackendKind.local: 1, BackendKind.remote: 4}
 # Chunks of one brief asked at once: the embedded model already uses every core.
 CHUNK_CONCURRENCY = {BackendKind.local: 1, BackendKind.remote: 4}
+# For --dry-run's estimate, measured against the embedded model's own counts of the example
+# article's first requests (tests/cassettes/example_brief.yaml): a proposed fact (quotes, speaker,
+# claim, kind, entities) costs about 75 completion tokens, and the chunker's tokenizer-free
+# estimate counts about 1.4 times the tokens Qwen's tokenizer does for the prompt.
+TOKENS_PER_FACT = 75
+PROMPT_TOKENS_SCALE = 0.7
+# Tokens a chat message costs besides its content (role, separators).
+TOKENS_PER_MESSAGE = 4
 _FINGERPRINT_FIELDS = (
     "model",
     "base_url",
@@ -94,3 +106,82 @@ class Runtime:
         cache = store if self.settings.cache else None
         with open_backend(self.settings, self.kind, store=cache, lazy=lazy) as backend:
             yield backend
+
+    # --- what a run says about itself (the CLI's announcement and --dry-run) -------------
+
+    def announcement(self, model: str) -> str:
+        """Backend, model and why, in one line: "OpenAI gpt-4o-mini — OPENAI_API_KEY from the environment"."""
+        s = self.settings
+        if self.kind is BackendKind.local:
+            where = f" ({s.origin('model_path').phrase('model_path')})" if s.model_path else ""
+            return f"embedded {model}{where} on 127.0.0.1 — no API key or base URL set"
+        if s.base_url:
+            return f"model {model} at {redact(s.base_url)} — {s.origin('base_url').phrase('base URL')}"
+        return f"OpenAI {model} — {s.origin('api_key').phrase('api_key')}"
+
+    def first_use(self) -> str | None:
+        """What opening the embedded model will do first that takes a while (assemble, verify), if anything."""
+        if self.kind is not BackendKind.local or self.settings.model_path:
+            return None
+        from .llm.local import model as local
+
+        dest = local.default_model_path(self.settings.model_cache_dir())
+        if not dest.is_file():
+            with contextlib.suppress(Exception):  # a missing or broken install: opening says why
+                if local.packaged_parts():
+                    return f"assembling the embedded model into {dest} and verifying its sha256 (first use)"
+            return None
+        size, mtime = dest.stat().st_size, dest.stat().st_mtime_ns
+        if local._read_sidecar(dest) != (size, mtime, local.DEFAULT_MODEL_SHA256):
+            return f"verifying the embedded model's sha256 ({dest}; once)"
+        return None
+
+    def expected_model(self) -> str | None:
+        """The model a run would use, known without contacting anything; None: the server's first listed model."""
+        s = self.settings
+        if s.model:
+            return s.model
+        if self.kind is BackendKind.local:
+            from .llm.local.model import DEFAULT_MODEL_NAME
+
+            return s.model_path.stem if s.model_path else DEFAULT_MODEL_NAME
+        if s.base_url:
+            return None
+        from .llm.remote import DEFAULT_REMOTE_MODEL
+
+        return DEFAULT_REMOTE_MODEL
+
+    def resolved(self) -> dict[str, Any]:
+        """The settings left unset that the run decides, as it would decide them (for ``--dry-run``)."""
+        s = self.settings
+        local = self.kind is BackendKind.local
+        return {
+            "model": self.expected_model() or "the server's first listed model",
+            "structured_mode": "json_object" if local else "auto",
+            "max_chunk_tokens": self.chunk_tokens,
+            "chunk_concurrency": self.chunk_concurrency,
+            "data_dir": s.state_dir(),
+            "cache_dir": s.model_cache_dir(),
+            "n_threads": os.cpu_count() if local else None,
+        }
+
+    def chunks(self, article: Article) -> list[Chunk]:
+        """The chunks a brief of ``article`` asks about, as the pipeline cuts them."""
+        return [c for c in chunk_text(article.text, self.chunk_tokens) if c.text.strip()]
+
+    def messages(self, article: Article, chunk: Chunk) -> tuple[dict[str, str], ...]:
+        """The exact messages of ``chunk``'s first request."""
+        return chunk_messages(article, chunk, self.options.max_facts)
+
+    def estimate(self, article: Article, chunks: list[Chunk]) -> tuple[int, int]:
+        """About how many (prompt, completion) tokens a brief costs, before any re-ask."""
+        prompt = completion = 0
+        for chunk in chunks:
+            messages = self.messages(article, chunk)
+            prompt += round(
+                PROMPT_TOKENS_SCALE
+                * sum(estimate_tokens(m["content"]) + TOKENS_PER_MESSAGE for m in messages)
+            )
+            wanted = facts_wanted(chunk, self.options.max_facts)
+            completion += min(self.options.max_tokens, wanted * TOKENS_PER_FACT)
+        return prompt, completion

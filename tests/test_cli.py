@@ -126,12 +126,14 @@ def test_missing_file(server, tmp_path):
 
 
 def test_unreachable_endpoint_is_one_line():
-    result = CliRunner().invoke(
-        cli, ["brief", str(EXAMPLE), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
-    )
+    args = ["brief", str(EXAMPLE), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
+    result = CliRunner().invoke(cli, [*args, "-q"])
     assert result.exit_code == 3
     assert result.stderr.startswith("briefer: error: Cannot reach the LLM at http://127.0.0.1:9/v1")
     assert len(result.stderr.strip().splitlines()) == 1
+    announced, error = CliRunner().invoke(cli, args).stderr.strip().splitlines()  # without -q: where it went
+    assert announced == "briefer: model m at http://127.0.0.1:9/v1 — --base-url on the command line"
+    assert error.startswith("briefer: error: Cannot reach the LLM")
 
 
 def test_llm_that_keeps_answering_garbage_fails_cleanly_and_writes_nothing(server, tmp_path):
@@ -153,7 +155,8 @@ def test_bad_config_names_the_key(server, isolated_user_dirs):
 def test_unknown_template_lists_the_built_in_ones(server):
     server.script = [completion(ANSWER)]
     result = run(server, str(EXAMPLE), "--template", "fancy")
-    assert result.exit_code == 2 and "use a built-in name (brief, " in result.stderr
+    assert result.exit_code == 2 and "use a built-in name (brief, summary) " in result.stderr
+    assert server.requests == []  # refused before any LLM call
 
 
 def test_the_api_key_is_never_a_command_line_option():

@@ -258,3 +258,17 @@ def test_a_cached_rerun_after_auto_detection_is_byte_identical_and_names_the_mod
     assert len(server.requests) == 2
     assert outputs[0].read_bytes() == outputs[1].read_bytes()
     assert "json\\_object output" in outputs[1].read_text(encoding="utf-8")
+
+
+def test_credentials_in_the_base_url_never_reach_a_message():
+    from click.testing import CliRunner
+
+    from briefer.cli.main import cli
+
+    url = "http://alice:s3cret@127.0.0.1:9/v1"
+    result = CliRunner().invoke(
+        cli, ["brief", "examples/kim-putin-summit.txt", "--base-url", url, "-m", "m", "--no-cache"]
+    )
+    assert result.exit_code == 3 and "s3cret" not in result.stderr and "***@127.0.0.1:9" in result.stderr
+    doctor = CliRunner().invoke(cli, ["doctor", "--base-url", url])
+    assert "s3cret" not in doctor.stdout + doctor.stderr

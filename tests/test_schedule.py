@@ -247,3 +247,69 @@ def test_schedule_without_a_schedule_table_is_an_error(tmp_path):
     config.write_text('name = "x"\n[sources]\npaths = ["in"]\n')
     result = CliRunner().invoke(group, ["schedule", str(config)])
     assert result.exit_code == 2 and "has no [schedule] table" in result.stderr
+
+
+def _scheduled(tmp_path, cron="0 7 * * 1-5"):
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        f'name = "Morning desk"\n[sources]\npaths = ["in"]\n[schedule]\ncron = "{cron}"\ntimezone = "Europe/Berlin"\n'
+    )
+    return config
+
+
+def test_print_cron_units_read_an_environment_file_and_never_carry_the_key(tmp_path, monkeypatch):
+    from briefer.cli.main import cli as group
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-never-printed")
+    env_file = tmp_path / "briefer.env"
+    config = _scheduled(tmp_path)
+    result = CliRunner().invoke(group, ["schedule", str(config), "--print-cron", "--env-file", str(env_file)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "sk-never-printed" not in out
+    assert f"# {env_file} (VAR=value lines" in out and "This shell sets" in out and "OPENAI_API_KEY" in out
+    assert f"0 7 * * 1-5 set -a; . {env_file}; set +a; exec " in out  # needed: a missing file fails loudly
+    assert f"[Service]\nType=oneshot\nEnvironmentFile={env_file}\nExecStart=" in out
+
+
+def test_print_cron_without_needed_variables_reads_the_file_only_if_it_exists(tmp_path, monkeypatch):
+    from briefer.cli.main import cli as group
+    from briefer.digest.schedule import env_file_path
+
+    for var in ("BRIEFER_CONFIG", "BRIEFER_DATA_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config = _scheduled(tmp_path)
+    out = CliRunner().invoke(group, ["schedule", str(config), "--print-cron"]).stdout
+    env_file = env_file_path()
+    assert str(env_file).startswith(str(tmp_path / "xdg"))
+    assert "This shell sets no BRIEFER_* or OPENAI_* variable" in out
+    assert f"[ ! -r {env_file} ] || . {env_file}; set +a; exec " in out
+    assert f"EnvironmentFile=-{env_file}\n" in out
+
+
+def test_the_sourced_crontab_command_runs_in_sh(tmp_path):
+    """The crontab command part, as cron's /bin/sh runs it: the file's variables reach briefer."""
+    from briefer.digest.schedule import crontab_line
+
+    env_file = tmp_path / "env"
+    env_file.write_text('BRIEFER_MODEL="from the file"\n', encoding="utf-8")
+    line = crontab_line(_scheduled(tmp_path), "0 7 * * *", "UTC", env_file, required=True).splitlines()[-1]
+    command = line.split(" ", 5)[5].split("exec ")[0] + 'printf %s "$BRIEFER_MODEL"'
+    assert subprocess.run(["sh", "-c", command], capture_output=True, text=True).stdout == "from the file"
+
+
+@pytest.mark.parametrize(
+    "cron, message",
+    [
+        ("0 25 * * *", "'0 25 * * *': the hour 25 is out of range (0–23)"),
+        ("61 7 * * *", "the minute 61 is out of range (0–59)"),
+        ("0 7 * 13 *", "the month 13 is out of range (1–12)"),
+        ("0 7 * * 1 2", "is not a cron expression of five fields (it has 6)"),
+    ],
+)
+def test_a_cron_value_out_of_range_says_which_field(tmp_path, cron, message):
+    from briefer.cli.main import cli as group
+
+    result = CliRunner().invoke(group, ["digest", str(_scheduled(tmp_path, cron))])
+    assert result.exit_code == 2 and message in result.stderr

@@ -115,3 +115,8 @@ def load_prompts() -> Prompts:
     )
     example = json.loads((directory / "extract.example.json").read_text(encoding="utf-8"))
     return Prompts(env=env, version=f"{PROMPT_NAME}+{digest.hexdigest()[:8]}", example=example)
+
+
+def chunk_messages(article: Article, chunk: Chunk, max_facts: int) -> tuple[dict[str, str], ...]:
+    """The exact messages of a chunk's first request (what ``briefer brief --show-prompt`` prints)."""
+    return load_prompts().messages(article, chunk, max_facts, facts_wanted(chunk, max_facts))

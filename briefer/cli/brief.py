@@ -1,28 +1,33 @@
-"""``briefer brief``: one article in, one brief out."""
+"""``briefer brief``: articles in, cited briefs out (or, with ``--dry-run``, what that would take)."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .options import CONTEXT_SETTINGS, handle_errors, model_options, settings_from
+from .options import CONTEXT_SETTINGS, ENVIRONMENT_EPILOG, handle_errors, model_options, settings_from
 
 FORMATS = ["md", "json", "html"]  # the names registered in briefer.output.formats (checked by a test)
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("article")
+@click.command(context_settings=CONTEXT_SETTINGS, epilog=ENVIRONMENT_EPILOG)
+@click.argument("articles", metavar="ARTICLE...", nargs=-1, required=True)
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here (atomically) instead of stdout.",
+    metavar="FILE|DIR/",
+    help="Write here (atomically) instead of stdout. A folder (DIR/, or with several articles) gets one"
+    " NAME.brief.md (.json, .html) per article.",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
-@click.option("--template", help="Built-in template name (brief, summary) or path to a .j2 file.")
+@click.option(
+    "--template",
+    help="Markdown only: a built-in brief template (brief, summary; see `briefer templates`) or a .j2 file.",
+)
 @click.option(
     "--show-dropped", is_flag=True, help="List the facts that were dropped, with their quotes and why."
 )
@@ -42,55 +47,117 @@ FORMATS = ["md", "json", "html"]  # the names registered in briefer.output.forma
     is_flag=True,
     help="Allow fetching from loopback and private (intranet) addresses.",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show backend, model, every setting and where it came from, the chunks and a token estimate;"
+    " send nothing.",
+)
+@click.option(
+    "--show-prompt",
+    type=int,
+    metavar="N",
+    help="Print the exact messages of chunk N's request (JSON); send nothing.",
+)
 @model_options
 @handle_errors
-def brief(
-    article: str,
-    output: Path | None,
-    fmt: str,
-    show_dropped: bool,
-    allow_private_hosts: bool,
-    link_files: bool,
-    open_view: bool,
-    **kwargs: Any,
-) -> None:
-    """Brief one ARTICLE: a file, an http(s) URL, or - for stdin."""
-    from ..brief.pipeline import brief_article
-    from ..errors import InputError
-    from ..output.files import write_atomic
+def brief(articles: tuple[str, ...], fmt: str, dry_run: bool, show_prompt: int | None, **kwargs: Any) -> None:
+    """Brief each ARTICLE: a file, an http(s) URL, or - for standard input.
+
+    Several articles go to stdout one after another (Markdown briefs separated by a `* * *` line,
+    JSON briefs as one array), or with -o DIR/ to one file per article, whose paths are printed.
+    Every article is read before any is sent; an article that fails is one error line and the
+    others go on. Exit status: 0 all briefed; 2 bad input, options or configuration; 3 the LLM
+    cannot be reached, keeps answering badly, or none of its facts could be verified.
+    """
     from ..runtime import Runtime
+    from .batch import Target, check_inputs
+
+    options = {k: kwargs.pop(k) for k in ("output", "show_dropped", "link_files", "open_view")}
+    allow_private = kwargs.pop("allow_private_hosts")
+    _check_template_flag(kwargs.get("template"), fmt)
+    settings, quiet = settings_from(kwargs)
+    target = Target.of(options["output"], articles, fmt)
+    check_inputs(articles, target, fmt, options["open_view"])
+    runtime = Runtime.resolve(settings)
+    sources = _read(articles, settings.template if fmt == "md" else None, allow_private, show_prompt)
+    if show_prompt is not None or dry_run:
+        return _describe(runtime, sources, show_prompt)
+    status = _brief_all(
+        sources, runtime, target, quiet, {**options, "fmt": fmt, "template": settings.template}
+    )
+    target.finish()
+    if status:
+        sys.exit(status)
+
+
+def _check_template_flag(template: str | None, fmt: str) -> None:
+    from ..errors import ConfigError
+
+    if template is not None and fmt != "md":
+        raise ConfigError(
+            f"--template shapes Markdown briefs; --format {fmt} has no template (drop one of the two)."
+        )
+
+
+def _read(articles: tuple[str, ...], template: str | None, allow_private: bool, show_prompt: int | None):
+    """The template checked and every article read, before anything is sent to a model."""
+    from ..errors import InputError
+    from ..output.render import check_template
     from ..sources import load_article
 
-    settings, quiet = settings_from(kwargs)
-    if output and article != "-" and Path(article).exists() and output.resolve() == Path(article).resolve():
-        raise InputError(f"-o {output} is the article itself; write the brief to another file.")
-    runtime = Runtime.resolve(settings)
-    source = load_article(article, allow_private=allow_private_hosts)
-    progress = None if quiet else (lambda n, total: click.echo(f"briefer: chunk {n}/{total} done", err=True))
-    with runtime.open_store() as store, runtime.backend(store) as backend:
-        result = brief_article(
-            source,
-            backend,
-            max_chunk_tokens=runtime.chunk_tokens,
-            options=runtime.options,
-            on_chunk=progress,
-            concurrency=runtime.chunk_concurrency,
-        )
-    text = _render(result, fmt, settings.template, show_dropped, link_files)
-    if output:
-        write_atomic(output, text)
+    if show_prompt is not None and len(articles) > 1:
+        raise InputError("--show-prompt shows one article's prompt; pass one article.")
+    if template is not None:
+        check_template(template, "brief")
+    return [(arg, load_article(arg, allow_private=allow_private)) for arg in articles]
+
+
+def _describe(runtime: Any, sources: list, show_prompt: int | None) -> None:
+    from .dryrun import brief_report, prompt_json
+
+    if show_prompt is not None:
+        click.echo(prompt_json(runtime, sources[0][1], show_prompt), nl=False)
     else:
-        click.echo(text, nl=False)
-    if open_view:
-        _open_view(result, output if fmt == "html" else None)
+        click.echo(brief_report(runtime, sources), nl=False)
 
 
-def _render(result: Any, fmt: str, template: str, show_dropped: bool, link_files: bool) -> str:
-    """The brief in ``fmt``; Markdown with ``link_files`` gets ``file:`` links on its Sources lines."""
+def _brief_all(sources: list, runtime: Any, target: Any, quiet: bool, shape: dict[str, Any]) -> int:
+    """Brief every article on one backend; returns the exit status (the first failure's)."""
+    from ..brief.pipeline import brief_article
+    from .batch import run_each
+    from .progress import Status, chunk_progress
+
+    several = len(sources) > 1
+    with runtime.open_store() as store, Status(runtime, quiet).backend(store) as backend:
+
+        def one(n: int, arg: str) -> None:
+            article = sources[n][1]
+            label = "standard input" if arg == "-" else arg
+            count = (lambda: len(runtime.chunks(article))) if not quiet else None  # for a progress bar
+            with chunk_progress(quiet, label, count, several) as progress:
+                result = brief_article(
+                    article,
+                    backend,
+                    max_chunk_tokens=runtime.chunk_tokens,
+                    options=runtime.options,
+                    on_chunk=progress,
+                    concurrency=runtime.chunk_concurrency,
+                )
+            written = target.put(arg, _render(result, shape))
+            if shape["open_view"]:
+                _open_view(result, written if shape["fmt"] == "html" else None)
+
+        return run_each([arg for arg, _ in sources], one, several=several)
+
+
+def _render(result: Any, shape: dict[str, Any]) -> str:
+    """The brief in its format; Markdown with ``--link-files`` gets ``file:`` links on its Sources lines."""
     from ..output.formats import render
     from ..output.render import context, render_template
 
-    if link_files and fmt == "md":
+    fmt, template, show_dropped = shape["fmt"], shape["template"], shape["show_dropped"]
+    if shape["link_files"] and fmt == "md":
         return render_template(template, {**context(result, show_dropped), "link_files": True})
     return render(result, fmt=fmt, template=template, show_dropped=show_dropped)
 
@@ -100,7 +167,6 @@ def _open_view(result: Any, written: Path | None) -> None:
 
     Only on a terminal: from cron, CI or a pipe no browser should pop up.
     """
-    import sys
     import tempfile
     import webbrowser
 

@@ -1,22 +1,14 @@
-"""``briefer digest`` and ``briefer schedule``: thin click shells over :mod:`briefer.digest` and :mod:`briefer.schedule`."""
+"""``briefer digest`` and ``briefer schedule``: thin click shells over :mod:`briefer.digest`."""
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..digest.config import DigestConfig, digest_settings, load_digest_config
-from ..digest.run import LogProgress, run_digest
-from ..digest.schedule import Scheduler, crontab_line, systemd_units
-from ..errors import PARTIAL_EXIT, ConfigError
-from ..runtime import Runtime
-from .options import CONTEXT_SETTINGS, handle_errors, model_options, settings_from
+from .options import CONTEXT_SETTINGS, ENVIRONMENT_EPILOG, handle_errors, model_options, split_options
 
 CONFIG = click.Path(exists=False, dir_okay=False, path_type=Path)
 
@@ -25,6 +17,9 @@ class BarProgress:
     """A rich progress bar on stderr, for a terminal."""
 
     def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.bar = Progress(
             TextColumn("briefing"),
             BarColumn(),
@@ -48,26 +43,37 @@ class BarProgress:
 
 
 def _progress(quiet: bool):
+    from ..digest.run import LogProgress
+
     if quiet:
         return LogProgress()
     return BarProgress() if sys.stderr.isatty() else LogProgress()
 
 
-def _prepare(config_path: Path, kwargs: dict[str, Any]) -> tuple[DigestConfig, Runtime, bool]:
-    """Logging as for every command, plus digest progress lines unless --quiet; then the config and its settings."""
-    config_file, quiet = kwargs.get("config_file"), bool(kwargs.get("quiet"))
-    settings_from(kwargs)  # leaves only the command-line setting overrides in kwargs
-    if not quiet:
-        for name in ("briefer.digest", "briefer.schedule"):
-            logging.getLogger(name).setLevel(logging.INFO)
+def _prepare(config_path: Path, kwargs: dict[str, Any]):
+    """Logging as for every command; the config; its settings, each knowing where it came from."""
+    from ..config import Origin, load_settings
+    from ..digest.config import load_digest_config
+    from ..runtime import Runtime
+
+    config_file, quiet = split_options(kwargs)
     config = load_digest_config(config_path)
-    settings = digest_settings(config, kwargs, path=config_file)
-    return config, Runtime.resolve(settings, concurrency=config.concurrency), quiet
+    table = (
+        Origin("digest config", f"{config_path} [settings]"),
+        config.settings.model_dump(exclude_unset=True),
+    )
+    settings = load_settings(kwargs, path=config_file, layers=[table])
+    return config, Runtime.resolve(settings, concurrency=config.concurrency), quiet, config_file
 
 
-def _run_once(config: DigestConfig, runtime: Runtime, quiet: bool) -> int:
+def _run_once(config: Any, runtime: Any, quiet: bool) -> int:
     """One run; the exit code: 0 when everything is covered, PARTIAL_EXIT when some of it is not."""
-    result = run_digest(config, runtime, progress=_progress(quiet))
+    from ..digest.run import run_digest
+    from ..errors import PARTIAL_EXIT
+    from .progress import Status
+
+    status = Status(runtime, quiet)
+    result = run_digest(config, runtime, progress=_progress(quiet), open_backend=status.backend)
     if not quiet:
         click.echo(str(result.markdown_path))
         for problem in result.digest.not_covered:
@@ -75,46 +81,84 @@ def _run_once(config: DigestConfig, runtime: Runtime, quiet: bool) -> int:
     return PARTIAL_EXIT if result.status == "partial" else 0
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS, epilog=ENVIRONMENT_EPILOG)
 @click.argument("config_path", metavar="CONFIG", type=CONFIG)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show backend, model, every setting and where it came from, sources and output; send nothing.",
+)
 @model_options
 @handle_errors
-def digest(config_path: Path, **kwargs: Any) -> None:
+def digest(config_path: Path, dry_run: bool, **kwargs: Any) -> None:
     """Write today's digest of the sources in CONFIG (a TOML file) to OUTPUT/YYYY-MM-DD.md and .json.
 
     Exit status: 0 everything covered; 4 written, but some sources or articles are not covered (listed
     in it); 3 nothing could be briefed (nothing written; an earlier digest of the day is kept); 2 bad
     config; 1 another failure.
     """
-    config, runtime, quiet = _prepare(config_path, kwargs)
+    config, runtime, quiet, _ = _prepare(config_path, kwargs)
+    if dry_run:
+        from .dryrun import digest_report
+
+        click.echo(digest_report(runtime, config, config_path), nl=False)
+        return
     sys.exit(_run_once(config, runtime, quiet))
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS, epilog=ENVIRONMENT_EPILOG)
 @click.argument("config_path", metavar="CONFIG", type=CONFIG)
 @click.option(
     "--print-cron",
     is_flag=True,
-    help="Print a crontab line and systemd service/timer units instead of running.",
+    help="Print a crontab line and systemd service/timer units instead of running; both read their"
+    " environment from --env-file.",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --print-cron: the VAR=value file the units read (default: env in the user config dir).",
 )
 @model_options
 @handle_errors
-def schedule(config_path: Path, print_cron: bool, **kwargs: Any) -> None:
+def schedule(config_path: Path, print_cron: bool, env_file: Path | None, **kwargs: Any) -> None:
     """Run CONFIG's digest at its [schedule] cron times, in the foreground (catches up one missed run)."""
-    config, runtime, quiet = _prepare(config_path, kwargs)
+    from ..digest.schedule import Scheduler
+    from ..errors import ConfigError
+
+    config, runtime, quiet, config_file = _prepare(config_path, kwargs)
     if config.schedule is None:
         raise ConfigError(
             f'{config_path} has no [schedule] table; add cron = "0 7 * * *" and timezone = "Europe/Berlin".'
         )
-    cron, zone = config.schedule.cron, config.schedule.timezone
     if print_cron:
-        click.echo(crontab_line(config_path, cron, zone))
-        try:
-            click.echo(systemd_units(config_path, config.name, cron, zone), nl=False)
-        except ConfigError as exc:
-            click.echo(f"# no systemd timer: {exc}")
-        return
+        return _print_units(config_path, config, env_file, config_file)
     with runtime.open_store() as store:
         Scheduler(
-            config.key, cron, config.schedule.zone, lambda slot: _run_once(config, runtime, quiet), store
+            config.key,
+            config.schedule.cron,
+            config.schedule.zone,
+            lambda slot: _run_once(config, runtime, quiet),
+            store,
         ).serve()
+
+
+def _print_units(config_path: Path, config: Any, env_file: Path | None, config_file: Path | None) -> None:
+    """A crontab line and systemd units that read the environment from ``env_file``, and what to put there."""
+    from ..digest import schedule as units
+    from ..errors import ConfigError
+
+    env_file = (env_file or units.env_file_path()).expanduser().resolve()
+    needed = units.needed_environment()
+    cron, zone, required = config.schedule.cron, config.schedule.timezone, bool(needed)
+    click.echo(units.environment_notes(env_file, needed))
+    click.echo(
+        units.crontab_line(config_path, cron, zone, env_file, required=required, config_file=config_file)
+    )
+    try:
+        text = units.systemd_units(
+            config_path, config.name, cron, zone, env_file, required=required, config_file=config_file
+        )
+        click.echo(text, nl=False)
+    except ConfigError as exc:
+        click.echo(f"# no systemd timer: {exc}")

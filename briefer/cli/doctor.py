@@ -9,10 +9,10 @@ from typing import Any
 import click
 
 from .._version import __version__
-from .options import CONTEXT_SETTINGS, handle_errors, model_options, settings_from
+from .options import CONTEXT_SETTINGS, ENVIRONMENT_EPILOG, handle_errors, model_options, settings_from
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS, epilog=ENVIRONMENT_EPILOG)
 @click.option(
     "--repair",
     is_flag=True,
@@ -21,10 +21,17 @@ from .options import CONTEXT_SETTINGS, handle_errors, model_options, settings_fr
 @model_options
 @handle_errors
 def doctor(repair: bool, **kwargs: Any) -> None:
-    """Show which backend briefer would use and why, and check it and the state file."""
-    from ..config import config_path
-    from ..llm.select import backend_module, choose
+    """Show which backend briefer would use and why, and check it and the state file.
 
+    Only what the chosen backend needs is checked. Exit status: 0 it can answer; 3 it cannot (the
+    server refuses connections or lists no model, or the embedded model has no engine or model
+    file); 2 bad configuration (a --config file that does not exist, say).
+    """
+    from ..errors import LLMError
+    from ..llm.select import choose
+    from .checks import check_backend
+
+    config_file = kwargs.get("config_file")
     settings, _ = settings_from(kwargs)
     choice = choose(settings)
     rows = [
@@ -32,11 +39,27 @@ def doctor(repair: bool, **kwargs: Any) -> None:
         ("python", sys.version.split()[0]),
         ("backend", f"{choice.kind.value}: {choice.reason}"),
     ]
-    rows += backend_module(choice.kind).doctor_rows(settings)
-    rows += [("config file", str(config_path())), *_state_rows(settings.state_path(), repair)]
+    backend_rows, problem = check_backend(settings, choice.kind.value)
+    rows += [*backend_rows, ("config file", _config_row(config_file))]
+    rows += _state_rows(settings.state_path(), repair)
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         click.echo(f"{name:<{width}}  {value}")
+    if problem:
+        raise LLMError(f"the {choice.kind.value} backend cannot answer: {problem}")
+
+
+def _config_row(config_file: Path | None) -> str:
+    """The config file actually read, and how it was chosen."""
+    import os
+
+    from ..config import config_path
+
+    if config_file is not None:
+        return f"{config_file} (--config)"
+    path = config_path()
+    how = "BRIEFER_CONFIG" if os.environ.get("BRIEFER_CONFIG") else "default location"
+    return f"{path} ({how}{'' if path.is_file() else '; not present, so defaults'})"
 
 
 def _state_rows(path: Path, repair: bool) -> list[tuple[str, str]]:
@@ -53,7 +76,7 @@ def _state_rows(path: Path, repair: bool) -> list[tuple[str, str]]:
     return [*rows, ("state health", f"{health.status}: {health.detail}{hint}")]
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS, epilog=ENVIRONMENT_EPILOG)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8765, show_default=True)
 @model_options

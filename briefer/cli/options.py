@@ -1,9 +1,10 @@
-"""What every briefer command shares: one-line errors, the LLM options, settings and logging."""
+"""What every briefer command shares: one-line errors, quiet broken pipes, the LLM options, settings, logging."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 import click
 
-from ..config import Settings, load_settings
+from ..config import Settings, env_vars, load_settings
 from ..errors import BrieferError
 
 log = logging.getLogger("briefer")
@@ -19,6 +20,29 @@ log = logging.getLogger("briefer")
 # On the group and on every command: click caches a command's help option the first
 # time it is built, so a command used outside the group must not lose ``-h``.
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+# The exit status of a run whose reader went away (``briefer doctor | head -1``): 128 + SIGPIPE,
+# what a shell reports for any tool a closed pipe stops.
+PIPE_CLOSED_EXIT = 141
+_VARIABLES = ", ".join(v for v in env_vars() if v.startswith("BRIEFER_"))
+# The epilog of every command that talks to an LLM (and so of docs/cli.md).
+ENVIRONMENT_EPILOG = (
+    "Environment: every setting can also come from a BRIEFER_<NAME> variable, e.g."
+    " BRIEFER_MODEL=qwen2.5:7b or BRIEFER_MAX_TOKENS=512; OPENAI_API_KEY and OPENAI_BASE_URL are read"
+    " as the openai SDK reads them, and BRIEFER_CONFIG names the config file. Precedence: defaults <"
+    " config file < environment < command line; `briefer brief ARTICLE --dry-run` shows where each"
+    f" value came from. The variables: {_VARIABLES}."
+)
+
+
+def pipe_closed() -> None:
+    """The reader of our output went away: say nothing more, and exit as a closed pipe does."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+            pass
+    sys.exit(PIPE_CLOSED_EXIT)
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,6 +58,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             click.echo("briefer: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            pipe_closed()
         except OSError as exc:
             click.echo(f"briefer: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
             sys.exit(1)
@@ -51,6 +77,7 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that talks to an LLM."""
     options = [
         click.option(
+            "-m",
             "--model",
             help="Model name at the endpoint (default: the server's first model, or the local model).",
         ),
@@ -84,7 +111,7 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--config",
             "config_file",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Config file (default: the user config dir).",
+            help="Config file (default: BRIEFER_CONFIG, else config.toml in the user config dir).",
         ),
         click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug)."),
         click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr."),
@@ -94,11 +121,51 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def settings_from(kwargs: dict[str, Any]) -> tuple[Settings, bool]:
-    verbose, quiet = kwargs.pop("verbose", 0), kwargs.pop("quiet", False)
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is now (a test runner's, or rich's while a progress bar runs)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def configure_logging(verbose: int, quiet: bool) -> None:
+    """``briefer:`` lines on stderr: warnings, and briefer's own progress unless ``-q``; more with ``-v``.
+
+    Undone when the command ends, so a command run in-process (tests, a library caller) leaves
+    logging as it found it.
+    """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    logging.basicConfig(level=level, format="briefer: %(message)s", stream=sys.stderr)
-    config_file = kwargs.pop("config_file", None)
+    root, handler = logging.getLogger(), _StderrHandler()
+    handler.setFormatter(logging.Formatter("briefer: %(message)s"))
+    saved = [(logger, logger.level) for logger in (root, log)]
+    root.addHandler(handler)
+    root.setLevel(level)
+    log.setLevel(logging.ERROR if quiet else min(level, logging.INFO))
+
+    def restore() -> None:
+        root.removeHandler(handler)
+        for logger, was in saved:
+            logger.setLevel(was)
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(restore)
+
+
+def split_options(kwargs: dict[str, Any]) -> tuple[Path | None, bool]:
+    """Configure logging and take ``--config`` and ``-q`` out of ``kwargs``, leaving the setting overrides."""
+    verbose, quiet = kwargs.pop("verbose", 0), kwargs.pop("quiet", False)
+    configure_logging(verbose, quiet)
     if kwargs.pop("no_cache", False):
         kwargs["cache"] = False
+    return kwargs.pop("config_file", None), quiet
+
+
+def settings_from(kwargs: dict[str, Any]) -> tuple[Settings, bool]:
+    config_file, quiet = split_options(kwargs)
     return load_settings(kwargs, path=config_file), quiet

@@ -23,6 +23,7 @@ started by this scheduler, by cron, or by hand.
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import shutil
 import sys
@@ -32,8 +33,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import platformdirs
 from croniter import croniter
 
+from ..config import env_vars
 from ..errors import BrieferError, ConfigError
 from ..state.store import Store
 
@@ -127,18 +130,52 @@ def briefer_command() -> str:
     return shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -m briefer.cli"
 
 
-def crontab_line(config_path: Path, cron: str, zone: str) -> str:
+def env_file_path() -> Path:
+    """Where scheduled runs read their environment: ``env`` in briefer's config folder."""
+    return Path(platformdirs.user_config_dir("briefer")) / "env"
+
+
+def needed_environment() -> list[str]:
+    """The variables this shell sets that configure briefer (names only; cron and systemd do not see them)."""
+    return [var for var in ("BRIEFER_CONFIG", *env_vars()) if os.environ.get(var)]
+
+
+def environment_notes(env_file: Path, needed: list[str]) -> str:
+    """Comment lines saying where the units read their environment and what to put there."""
+    have = (
+        f"# This shell sets {', '.join(needed)}: put them there (values are not printed here)."
+        if needed
+        else "# This shell sets no BRIEFER_* or OPENAI_* variable; add any you need there."
+    )
+    return (
+        "# cron and systemd do not see your shell's variables: both read them from\n"
+        f"# {env_file} (VAR=value lines; chmod 600, it may hold OPENAI_API_KEY).\n{have}\n"
+    )
+
+
+def digest_command(config_path: Path, config_file: Path | None = None) -> str:
     command = f"{briefer_command()} digest {shlex.quote(str(config_path.resolve()))}"
+    return command + (f" --config {shlex.quote(str(config_file.resolve()))}" if config_file else "")
+
+
+def crontab_line(config_path: Path, cron: str, zone: str, env_file: Path, *, required: bool = False,
+                 config_file: Path | None = None) -> str:  # fmt: skip
+    """A crontab entry that sources ``env_file`` (required: a missing file fails loudly) and runs the digest."""
+    env = shlex.quote(str(env_file))
+    source = f". {env}" if required else f"[ ! -r {env} ] || . {env}"
+    command = f"set -a; {source}; set +a; exec {digest_command(config_path, config_file)}"
     return f"# cronie reads CRON_TZ; other crons use the system time zone\nCRON_TZ={zone}\n{cron} {command}\n"
 
 
-def systemd_units(config_path: Path, name: str, cron: str, zone: str) -> str:
+def systemd_units(config_path: Path, name: str, cron: str, zone: str, env_file: Path, *,
+                  required: bool = False, config_file: Path | None = None) -> str:  # fmt: skip
     unit = "briefer-digest-" + "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
-    command = f"{briefer_command()} digest {shlex.quote(str(config_path.resolve()))}"
+    optional = "" if required else "-"
     return (
         f"# ~/.config/systemd/user/{unit}.service\n"
         f"[Unit]\nDescription=briefer digest: {name}\n\n"
-        f"[Service]\nType=oneshot\nExecStart={command}\n\n"
+        f"[Service]\nType=oneshot\nEnvironmentFile={optional}{env_file}\n"
+        f"ExecStart={digest_command(config_path, config_file)}\n\n"
         f"# ~/.config/systemd/user/{unit}.timer  (then: systemctl --user enable --now {unit}.timer)\n"
         f"[Unit]\nDescription=Daily briefer digest: {name}\n\n"
         f"[Timer]\nOnCalendar={on_calendar(cron, zone)}\nPersistent=true\n\n"

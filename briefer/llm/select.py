@@ -19,6 +19,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from ..config import Settings
+from ..errors import redact
 
 if TYPE_CHECKING:
     from ..state.store import Store
@@ -60,10 +61,13 @@ class Choice:
 
 
 def choose(settings: Settings) -> Choice:
+    """A base URL wins, then an API key, else the embedded model; the reason says where the setting came from."""
     if settings.base_url:
-        return Choice(BackendKind.remote, f"base URL {settings.base_url} is configured")
+        where = settings.origin("base_url")
+        return Choice(BackendKind.remote, f"base URL {redact(settings.base_url)} is configured ({where})")
     if settings.api_key:
-        return Choice(BackendKind.remote, "OPENAI_API_KEY is set (OpenAI's API)")
+        where = settings.origin("api_key").phrase("api_key")
+        return Choice(BackendKind.remote, f"an API key is set ({where}), so OpenAI's API")
     return Choice(
         BackendKind.local, "no API key and no base URL are configured, so briefer serves its local model"
     )

@@ -14,12 +14,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..errors import ConfigError
-from ..models import Brief, Fact, FactKind
+from ..models import Article, Brief, Fact, FactKind
 from ..resources import resource_dir
 from .links import source_url
 
@@ -31,6 +31,45 @@ SECTIONS: list[tuple[str, tuple[FactKind, ...]]] = [
     ("Numbers", (FactKind.number,)),
     ("Context and analysis", (FactKind.context,)),
 ]
+STDIN = "standard input"  # how an article read from ``-`` is named in a brief
+# The built-in templates: the command each fits and what it shows (``briefer templates``).
+BUILTINS = {
+    "brief": ("brief", "the full brief: bottom line, key facts by section, sources, footer"),
+    "summary": ("brief", "an executive summary: the first five facts and their sources"),
+    "digest": ("digest", "a daily digest: overview, one section per story, sources, what was not covered"),
+}
+# The variables each kind of template receives (checked against context() and digest_context() by tests).
+VARIABLES = {
+    "brief": {
+        "brief": "the whole Brief: article, facts, citations, meta, dropped",
+        "article": "the Article: text, title, source (or 'standard input'), url, date",
+        "title": "the article's title, else its source, else 'Untitled article'",
+        "facts": "every verified Fact: statement, claim, kind, entities, citations, attribution",
+        "sections": "the facts under headings: a list of {heading, facts}",
+        "bottom_line": "the first two event facts (else the first two facts)",
+        "citations": "the numbered Citations: id, span (start, end, text), match, score",
+        "meta": "model, prompt_version, structured_mode, chunks, usage, counts, failed_chunks",
+        "counts": "proposed, grounded, dropped, merged, reasks and speaker counts",
+        "show_dropped": "true with --show-dropped; brief.dropped lists the dropped facts and why",
+    },
+    "digest": {
+        "digest": "the whole Digest: name, date, stories, articles, citations, not_covered, left_out",
+        "name": "the digest's name from its config",
+        "date": "the day, YYYY-MM-DD",
+        "stories": "each Story: title, articles (labels), facts (statement, citations, articles, corroborated)",
+        "articles": "each DigestArticle by label: title, addresses, origin, brief",
+        "citations": "the numbered DigestCitations: id, article, span, match",
+        "not_covered": "sources and articles that failed: source, reason",
+        "left_out": "how many articles each filter left out: reason -> count",
+        "models": "the models and prompt versions the briefs came from",
+    },
+}
+FILTERS = {
+    "cites": "a fact's citation markers, e.g. [1][3]",
+    "sentence": "a statement ending in a full stop",
+    "md": "Markdown-escaped text (every printed value already is)",
+    "source_url": "a citation's link to the quoted passage of its source, or ''",
+}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~&])")
 
 
@@ -71,7 +110,14 @@ def environment(directory: Path) -> SandboxedEnvironment:
     return env
 
 
-def resolve_template(name: str) -> tuple[Path, str]:
+def builtin_names(kind: str | None = None) -> list[str]:
+    """The built-in Markdown templates (of ``kind``, if given), by name."""
+    found = {p.name.removesuffix(".md.j2") for p in resource_dir("templates").glob("*.md.j2")}
+    names = [n for n in BUILTINS if n in found] + sorted(found - set(BUILTINS))
+    return [n for n in names if kind is None or BUILTINS.get(n, (None,))[0] == kind]
+
+
+def resolve_template(name: str, kind: str | None = None) -> tuple[Path, str]:
     """A built-in name (``brief``, ``summary``) or a path to a ``.j2`` file."""
     builtin = resource_dir("templates") / f"{name}.md.j2"
     if "/" not in name and "\\" not in name and builtin.is_file():
@@ -79,10 +125,65 @@ def resolve_template(name: str) -> tuple[Path, str]:
     path = Path(name).expanduser()
     if path.is_file():
         return path.resolve().parent, path.name
-    names = ", ".join(
-        sorted(p.name.removesuffix(".md.j2") for p in resource_dir("templates").glob("*.md.j2"))
-    )
+    names = ", ".join(builtin_names(kind))
     raise ConfigError(f"Template {name!r} not found: use a built-in name ({names}) or a path to a .j2 file.")
+
+
+def check_template(name: str, kind: str) -> set[str]:
+    """Find and parse a template and check it fits a ``kind`` (brief, digest) before any LLM call.
+
+    Returns the variables it uses. A syntax error names the file and line; a built-in
+    template of another kind, or a template using variables ``kind`` does not have, is refused.
+    """
+    directory, file = resolve_template(name, kind)
+    builtin_kind = BUILTINS.get(name, (None,))[0] if directory == resource_dir("templates") else None
+    if builtin_kind not in (None, kind):
+        names = ", ".join(builtin_names(kind))
+        raise ConfigError(
+            f"Template {name!r} is a {builtin_kind} template; a {kind} takes {names} or a .j2 file."
+        )
+    env = environment(directory)
+    try:
+        used = meta.find_undeclared_variables(env.parse(*env.loader.get_source(env, file)[:2]))
+    except TemplateSyntaxError as exc:
+        raise ConfigError(_describe(name, exc, directory / file)) from exc
+    unknown = sorted(used - set(VARIABLES[kind]) - set(env.globals) - {"link_files"})
+    if unknown:
+        raise ConfigError(
+            f"Template {name!r} uses {', '.join(unknown)}, which a {kind} template does not get;"
+            f" see `briefer templates {kind}` for the variables."
+        )
+    return used
+
+
+def _describe(name: str, exc: TemplateError, path: Path) -> str:
+    """A template error as one line: which template, the line in it, what is wrong."""
+    line = getattr(exc, "lineno", None) or _template_line(exc, path)
+    where = f" at line {line}" if line else ""
+    what = "has a syntax error" if isinstance(exc, TemplateSyntaxError) else "failed"
+    named = (
+        f"Template {name!r}"
+        if Path(name).expanduser().resolve() == path.resolve()
+        else f"Template {name!r} ({path})"
+    )
+    return f"{named} {what}{where}: {exc.message or exc}"
+
+
+def _template_line(exc: BaseException, path: Path) -> int | None:
+    """The template line an error was raised at (Jinja maps its frames to template lines)."""
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def display_article(article: Article) -> Article:
+    """The article as a template shows it: one read from ``-`` is named "standard input"."""
+    if article.source == "-" and not article.url:
+        return article.model_copy(update={"source": STDIN})
+    return article
 
 
 def context(brief: Brief, show_dropped: bool = False) -> dict[str, Any]:
@@ -92,10 +193,11 @@ def context(brief: Brief, show_dropped: bool = False) -> dict[str, Any]:
         if facts:
             sections.append({"heading": heading, "facts": facts})
     events = [f for f in brief.facts if f.kind == FactKind.event] or brief.facts
+    article = display_article(brief.article)
     return {
         "brief": brief,
-        "article": brief.article,
-        "title": brief.article.title or brief.article.source or "Untitled article",
+        "article": article,
+        "title": article.title or article.source or "Untitled article",
         "facts": brief.facts,
         "sections": sections,
         "bottom_line": events[:2],
@@ -107,12 +209,12 @@ def context(brief: Brief, show_dropped: bool = False) -> dict[str, Any]:
 
 
 def render_template(template: str, values: dict[str, Any]) -> str:
-    """Render a built-in or user template; any template error is one ConfigError line."""
+    """Render a built-in or user template; any template error is one ConfigError line with its line number."""
     directory, name = resolve_template(template)
     try:
         text = environment(directory).get_template(name).render(**values)
     except TemplateError as exc:
-        raise ConfigError(f"Template {template!r} failed: {exc}") from exc
+        raise ConfigError(_describe(template, exc, directory / name)) from exc
     return text.rstrip("\n") + "\n"
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import re
 import ssl
 import threading
 import zlib

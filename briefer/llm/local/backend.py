@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 
@@ -12,6 +13,8 @@ from ..openai import OpenAIBackend, openai_client
 from .doctor import doctor_info
 from .model import DEFAULT_MODEL_NAME, resolve_model
 from .server import LocalServer
+
+log = logging.getLogger("briefer.local")
 
 
 class LocalBackend:
@@ -31,6 +34,7 @@ class LocalBackend:
     def start(self) -> OpenAIBackend:
         with self._lock:
             if self._inner is None:
+                log.info("starting the embedded model server (llama.cpp, %d threads)", self.server.n_threads)
                 self.server.start()
                 client = openai_client(self.settings, base_url=self.server.base_url)
                 self._inner = OpenAIBackend(

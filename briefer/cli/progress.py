@@ -1,0 +1,98 @@
+"""What a run says on stderr while it works: which backend and why (once), then how far it got.
+
+Nothing here with ``-q``. On a terminal a brief shows a ``rich`` progress bar (chunks done of
+all, elapsed time); otherwise one plain line per chunk, which is what cron mails and logs keep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+
+def say(line: str) -> None:
+    click.echo(f"briefer: {line}", err=True)
+
+
+class Status:
+    """Announces a run's backend once: what opening it does first, then backend, model and why."""
+
+    def __init__(self, runtime: Any, quiet: bool):
+        self.runtime, self.quiet, self.announced = runtime, quiet, False
+
+    @contextlib.contextmanager
+    def backend(self, store: Any = None, **options: Any) -> Iterator[Any]:
+        """``runtime.backend(...)``, announced (also a digest's ``open_backend``)."""
+        if not self.quiet and (step := self.runtime.first_use()):
+            say(step)
+        with self.runtime.backend(store, **options) as backend:
+            if not self.quiet and not self.announced:
+                say(self.runtime.announcement(backend.model))
+                self.announced = True
+            yield backend
+
+
+class PlainChunks:
+    """One line per chunk answered: ``briefer: chunk 2/5 done``."""
+
+    def __init__(self, label: str = ""):
+        self.prefix = f"{label}: " if label else ""
+
+    def __call__(self, n: int, total: int) -> None:
+        say(f"{self.prefix}chunk {n}/{total} done")
+
+    def __enter__(self) -> PlainChunks:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+
+class BarChunks:
+    """A ``rich`` bar on stderr: the article, chunks answered of all, elapsed time."""
+
+    def __init__(self, label: str, total: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("briefing {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("chunks"),
+            TimeElapsedColumn(),
+            transient=True,
+            console=Console(stderr=True),
+        )
+        self.task = self.bar.add_task(label[-40:], total=total)
+
+    def __call__(self, n: int, total: int) -> None:
+        self.bar.update(self.task, completed=n, total=total)
+
+    def __enter__(self) -> BarChunks:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.bar.stop()
+
+
+class NoChunks(PlainChunks):
+    def __call__(self, n: int, total: int) -> None:
+        pass
+
+
+def chunk_progress(quiet: bool, label: str, count: Any, several: bool) -> PlainChunks | BarChunks:
+    """The progress of one brief: nothing with ``-q``, a bar on a terminal, else plain lines.
+
+    ``count`` is called for the number of chunks only when a bar needs it up front.
+    """
+    if quiet:
+        return NoChunks()
+    if sys.stderr.isatty():
+        return BarChunks(label, count())
+    return PlainChunks(label if several else "")
