@@ -354,6 +354,7 @@ def test_digest_tables_are_migrated():
         "_create_digest_runs",
         "_add_cache_mode",
         "_create_http_validators",
+        "_create_brief_runs",
     ]
     columns = {
         t: [r[1] for r in store.db.execute(f"PRAGMA table_info({t})")]

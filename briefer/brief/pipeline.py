@@ -25,6 +25,7 @@ def brief_article(
     options: ExtractOptions | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
     concurrency: int = 1,
+    on_outcome: Callable[[ChunkOutcome], None] | None = None,
 ) -> Brief:
     """Run the pipeline over one article. Raises :class:`LLMError` if no chunk could be read.
 
@@ -37,7 +38,9 @@ def brief_article(
     ctx = ArticleContext.of(article)
     total = ChunkOutcome()
     failures = []
-    for chunk, outcome in zip(chunks, _outcomes(backend, ctx, chunks, options, on_chunk, concurrency)):
+    for chunk, outcome in zip(
+        chunks, _outcomes(backend, ctx, chunks, options, on_chunk, concurrency, on_outcome)
+    ):
         if outcome.failure:
             failures.append(
                 ChunkFailure(chunk=chunk.index, start=chunk.start, end=chunk.end, reason=outcome.failure)
@@ -72,12 +75,16 @@ def _distinct(dropped: list[DroppedFact]) -> list[DroppedFact]:
     return list(seen.values())
 
 
-def _outcomes(backend, ctx, chunks, options, on_chunk, concurrency: int) -> list[ChunkOutcome]:
+def _outcomes(
+    backend, ctx, chunks, options, on_chunk, concurrency: int, on_outcome=None
+) -> list[ChunkOutcome]:
     """Each chunk's outcome, in chunk order, asked ``concurrency`` at a time."""
     done = iter(range(1, len(chunks) + 1))
 
     def one(chunk: Chunk) -> ChunkOutcome:
         outcome = extract_chunk(backend, ctx, chunk, options)
+        if on_outcome:
+            on_outcome(outcome)
         if on_chunk and not outcome.failure:
             on_chunk(next(done), len(chunks))
         return outcome

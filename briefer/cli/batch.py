@@ -7,13 +7,19 @@ are several articles) each brief is written to ``DIR/NAME.brief.md`` (``.json``,
 ``.html``), NAME from the file name, the URL's last path segment, or ``stdin``; the paths
 written are printed. Every article is read before any is sent to the model. An article the
 model fails on is one error line; the others go on, and the exit status is the first failure's.
+Each article's run, done or failed, is a ``brief_runs`` row in the state (what ``briefer logs`` shows).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -122,3 +128,63 @@ def run_each(args: list[str], one, *, several: bool) -> int:
             click.echo(f"briefer: error: {arg}: {exc}", err=True)
             status = status or exc.exit_code
     return status
+
+
+@dataclass
+class BriefRun:
+    """What one article's run produced: its brief and where the brief went (None: stdout)."""
+
+    started: str
+    result: Any = None
+    output: Path | None = None
+
+
+@contextlib.contextmanager
+def recorded(store: Any, backend: Any, source: str, article: Any) -> Iterator[BriefRun]:
+    """Record the brief run of ``article`` in ``brief_runs`` as it ends: ``ok`` or its error's first line.
+
+    The caller fills in the :class:`BriefRun`. A state file that cannot be used is skipped
+    silently: a brief does not need it (the response cache has warned already).
+    """
+    from ..state.store import utc_now
+
+    run = BriefRun(started=utc_now())
+    try:
+        yield run
+    except (BrieferError, OSError) as exc:
+        _save(store, _row(run, backend, source, article, (str(exc) or type(exc).__name__).splitlines()[0]))
+        raise
+    _save(store, _row(run, backend, source, article, "ok"))
+
+
+def _row(run: BriefRun, backend: Any, source: str, article: Any, status: str) -> dict[str, Any]:
+    from ..brief.prompts import load_prompts
+
+    row = {"started": run.started, "source": source, "title": article.title, "status": status}
+    row |= {"model": backend.model, "structured_mode": backend.structured_mode}
+    row |= {"prompt_version": load_prompts().version, "output": ""}
+    if run.result is None:
+        return row
+    meta, counts = run.result.meta, run.result.meta.counts
+    dropped = [{"claim": d.claim, "reason": d.reason} for d in run.result.dropped]
+    return row | {
+        "model": meta.model,
+        "structured_mode": meta.structured_mode,
+        "prompt_version": meta.prompt_version,
+        "chunks": meta.chunks,
+        "prompt_tokens": meta.usage.prompt_tokens,
+        "completion_tokens": meta.usage.completion_tokens,
+        **{k: getattr(counts, k) for k in ("proposed", "grounded", "dropped", "reasks")},
+        "facts": len(run.result.facts),
+        "dropped_facts": json.dumps(dropped, ensure_ascii=False),
+        "output": "" if status != "ok" else "stdout" if run.output is None else str(run.output),
+    }
+
+
+def _save(store: Any, row: dict[str, Any]) -> None:
+    from ..state.store import StateError
+
+    try:
+        store.record_brief_run(row)
+    except (StateError, sqlite3.Error):
+        pass

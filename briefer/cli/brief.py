@@ -125,7 +125,7 @@ def _describe(runtime: Any, sources: list, show_prompt: int | None) -> None:
 def _brief_all(sources: list, runtime: Any, target: Any, quiet: bool, shape: dict[str, Any]) -> int:
     """Brief every article on one backend; returns the exit status (the first failure's)."""
     from ..brief.pipeline import brief_article
-    from .batch import run_each
+    from .batch import recorded, run_each
     from .progress import Status, chunk_progress
 
     several = len(sources) > 1
@@ -135,18 +135,20 @@ def _brief_all(sources: list, runtime: Any, target: Any, quiet: bool, shape: dic
             article = sources[n][1]
             label = "standard input" if arg == "-" else arg
             count = (lambda: len(runtime.chunks(article))) if not quiet else None  # for a progress bar
-            with chunk_progress(quiet, label, count, several) as progress:
-                result = brief_article(
-                    article,
-                    backend,
-                    max_chunk_tokens=runtime.chunk_tokens,
-                    options=runtime.options,
-                    on_chunk=progress,
-                    concurrency=runtime.chunk_concurrency,
-                )
-            written = target.put(arg, _render(result, shape))
+            with recorded(store, backend, label, article) as run:
+                with chunk_progress(quiet, label, count, several) as progress:
+                    run.result = brief_article(
+                        article,
+                        backend,
+                        max_chunk_tokens=runtime.chunk_tokens,
+                        options=runtime.options,
+                        on_chunk=progress,
+                        concurrency=runtime.chunk_concurrency,
+                        on_outcome=progress.outcome,
+                    )
+                run.output = target.put(arg, _render(run.result, shape))
             if shape["open_view"]:
-                _open_view(result, written if shape["fmt"] == "html" else None)
+                _open_view(run.result, run.output if shape["fmt"] == "html" else None)
 
         return run_each([arg for arg, _ in sources], one, several=several)
 

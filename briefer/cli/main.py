@@ -11,6 +11,7 @@ from .._version import __version__
 from .brief import brief
 from .digest import digest, schedule
 from .doctor import doctor, serve
+from .logs import logs
 from .options import CONTEXT_SETTINGS, pipe_closed
 from .templates import templates
 from .verify import verify
@@ -25,7 +26,7 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-for command in (brief, doctor, serve, digest, schedule, templates, verify):
+for command in (brief, doctor, serve, digest, schedule, templates, verify, logs):
     cli.add_command(command)
 
 

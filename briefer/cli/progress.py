@@ -1,13 +1,15 @@
 """What a run says on stderr while it works: which backend and why (once), then how far it got.
 
 Nothing here with ``-q``. On a terminal a brief shows a ``rich`` progress bar (chunks done of
-all, elapsed time); otherwise one plain line per chunk, which is what cron mails and logs keep.
+all, re-asks and tokens so far, elapsed time); otherwise one plain line per chunk, which is what
+cron mails and logs keep.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,6 +47,9 @@ class PlainChunks:
     def __call__(self, n: int, total: int) -> None:
         say(f"{self.prefix}chunk {n}/{total} done")
 
+    def outcome(self, outcome: Any) -> None:
+        """A chunk's :class:`~briefer.brief.extract.ChunkOutcome` (``brief_article``'s ``on_outcome``)."""
+
     def __enter__(self) -> PlainChunks:
         return self
 
@@ -53,7 +58,7 @@ class PlainChunks:
 
 
 class BarChunks:
-    """A ``rich`` bar on stderr: the article, chunks answered of all, elapsed time."""
+    """A ``rich`` bar on stderr: the article, chunks answered of all, elapsed time, re-asks, tokens."""
 
     def __init__(self, label: str, total: int):
         from rich.console import Console
@@ -65,13 +70,23 @@ class BarChunks:
             MofNCompleteColumn(),
             TextColumn("chunks"),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[reasks]} re-asks  {task.fields[tokens]} tokens"),
             transient=True,
             console=Console(stderr=True),
         )
-        self.task = self.bar.add_task(label[-40:], total=total)
+        self.task = self.bar.add_task(label[-40:], total=total, reasks=0, tokens="0+0")
+        self.reasks, self.usage, self.lock = 0, None, threading.Lock()
 
     def __call__(self, n: int, total: int) -> None:
         self.bar.update(self.task, completed=n, total=total)
+
+    def outcome(self, outcome: Any) -> None:
+        """Add a chunk's re-asks and tokens (chunks may finish on several threads at once)."""
+        with self.lock:
+            self.reasks += outcome.counts.reasks
+            self.usage = outcome.usage if self.usage is None else self.usage + outcome.usage
+            tokens = f"{self.usage.prompt_tokens}+{self.usage.completion_tokens}"
+            self.bar.update(self.task, reasks=self.reasks, tokens=tokens)
 
     def __enter__(self) -> BarChunks:
         self.bar.start()

@@ -104,12 +104,45 @@ def _create_http_validators(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX http_validators_by_use ON http_validators (used)")
 
 
+def _create_brief_runs(db: sqlite3.Connection) -> None:
+    """One row per article a ``briefer brief`` run briefed or failed on: what ``briefer logs`` shows.
+
+    ``started`` is UTC ISO; ``source`` the path or URL as given, or "standard input";
+    ``dropped_facts`` a JSON list of ``{"claim", "reason"}``; ``output`` the file
+    written, or "stdout"; ``status`` "ok" or the one-line error the run ended with.
+    """
+    db.execute(
+        """CREATE TABLE brief_runs (
+            id INTEGER PRIMARY KEY,
+            started TEXT NOT NULL,
+            source TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            structured_mode TEXT NOT NULL DEFAULT '',
+            prompt_version TEXT NOT NULL DEFAULT '',
+            chunks INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            proposed INTEGER NOT NULL DEFAULT 0,
+            grounded INTEGER NOT NULL DEFAULT 0,
+            dropped INTEGER NOT NULL DEFAULT 0,
+            reasks INTEGER NOT NULL DEFAULT 0,
+            facts INTEGER NOT NULL DEFAULT 0,
+            dropped_facts TEXT NOT NULL DEFAULT '[]',
+            output TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX brief_runs_by_start ON brief_runs (started)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _create_llm_cache,
     _create_digest_state,
     _create_digest_runs,
     _add_cache_mode,
     _create_http_validators,
+    _create_brief_runs,
 ]
 RUN_COUNTS = ("articles", "new", "briefed", "reused", "failed", "stories", "llm_calls")
 

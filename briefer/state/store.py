@@ -27,6 +27,9 @@ Storage design
   ``finished`` (UTC ISO), ``status`` (``running``, ``ok``, ``partial`` when
   some sources failed, ``failed``, ``interrupted`` for a run that died), and
   counts (articles, new, briefed now, reused, failed, stories, LLM calls).
+- ``brief_runs``: one row per article ``briefer brief`` briefed or failed on
+  (source, model, tokens, counts, dropped facts as JSON, output, status), for
+  ``briefer logs``, which shows them beside ``digest_runs``.
 - ``schedules``: per config, the last cron slot served (UTC ISO), so a
   restarted scheduler catches up a missed run once.
 - ``http_validators``: per fetched URL (as requested), the ``ETag`` and
@@ -222,6 +225,23 @@ class Store:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
+    def record_brief_run(self, row: Mapping[str, object]) -> None:
+        """Add a ``brief_runs`` row (keys are its column names)."""
+        names = ", ".join(row)
+        with self._locked():
+            self.db.execute(
+                f"INSERT INTO brief_runs ({names}) VALUES ({', '.join('?' * len(row))})", [*row.values()]
+            )
+
+    def recent(self, table: str, limit: int) -> list[dict]:
+        """The newest ``limit`` rows of ``brief_runs`` or ``digest_runs``, newest first."""
+        if table not in ("brief_runs", "digest_runs"):
+            raise ValueError(table)
+        with self._locked():
+            return _dicts(
+                self.db.execute(f"SELECT * FROM {table} ORDER BY started DESC, id DESC LIMIT ?", (limit,))
+            )
+
     def last_slot(self, config: str) -> datetime | None:
         with self._locked():
             row = self.db.execute("SELECT last_slot FROM schedules WHERE config = ?", (config,)).fetchone()
@@ -268,6 +288,11 @@ class Store:
         cutoff = (datetime.now(UTC) - unused_for).isoformat(timespec="microseconds")
         with self._locked():
             return self.db.execute("DELETE FROM http_validators WHERE used < ?", (cutoff,)).rowcount
+
+
+def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def utc_now() -> str:
