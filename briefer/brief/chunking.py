@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from functools import lru_cache
 
 import pysbd
 
@@ -47,12 +48,20 @@ def _segmenter(language: str) -> pysbd.Segmenter:
 
 
 def sentence_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
-    """``[start, end)`` of every sentence, trailing whitespace included; they tile ``text``."""
+    """``[start, end)`` of every sentence, trailing whitespace included; they tile ``text``.
+
+    Remembered for the last few texts: chunking and the article's checks split the same text.
+    """
+    return list(_sentence_spans(text, language))
+
+
+@lru_cache(maxsize=32)
+def _sentence_spans(text: str, language: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]*\n|[^\n]+$", text):
         for start, end in _segments(line.group()):
             spans.extend(_line_sentences(line.group()[start:end], line.start() + start, language))
-    return spans
+    return tuple(spans)
 
 
 MAX_SEGMENT = 4000  # characters pysbd sees at once: it slows down quadratically on longer lines

@@ -7,6 +7,7 @@ edit changes every cache key and recorded request.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass
@@ -43,11 +44,17 @@ def extraction_schema(max_facts: int, min_facts: int = 0) -> dict[str, Any]:
 
     ``minItems`` matters with small models, which otherwise stop after one or two facts.
     """
-    schema = _inline_refs(Extraction.model_json_schema())
+    schema = copy.deepcopy(_base_schema())
     schema["properties"]["facts"]["maxItems"] = max_facts
     if min_facts:
         schema["properties"]["facts"]["minItems"] = min_facts
     return _strip_titles(schema)
+
+
+@lru_cache(maxsize=1)
+def _base_schema() -> dict[str, Any]:
+    """Built once: pydantic's schema generation is slow enough to show in a 1,000-article digest."""
+    return _inline_refs(Extraction.model_json_schema())
 
 
 def facts_wanted(chunk: Chunk, max_facts: int) -> int:

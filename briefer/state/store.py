@@ -108,7 +108,8 @@ class Store:
         try:
             with self._locked():
                 if not memory:
-                    self.db.execute("PRAGMA journal_mode=WAL")
+                    self.db.execute("PRAGMA journal_mode=WAL")  # NORMAL: in WAL mode, no corruption risk
+                    self.db.execute("PRAGMA synchronous=NORMAL")
                 migrate(self.db)
         except sqlite3.Error as exc:  # not corrupt (those are StateError already): locked, read-only, ...
             self.db.close()
