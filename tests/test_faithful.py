@@ -291,3 +291,17 @@ def test_the_speakers_own_words_are_quoted_a_paraphrase_is_reported(example):
         ),
     )
     assert all("\u201c" not in f.statement and " says " in f.statement for f in paraphrase.facts)
+
+
+def test_naming_the_speaker_as_the_actor_is_not_attributing():
+    """The source only reports it ("Nordlink said it had offered"): the statement must say so."""
+    article = Article(
+        text="Ferry strike\nThe operator, Nordlink, said it had offered a 4 percent raise. Crews walked out.",
+        title="Ferry strike",
+    )
+    brief = one_fact(
+        article,
+        fact("Nordlink offered a 4 percent raise.", "Nordlink, said it had offered a 4 percent raise"),
+    )
+    (f,) = brief.facts
+    assert f.attribution.speaker == "Nordlink" and " says " in f.statement, f.statement
