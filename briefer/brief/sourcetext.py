@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pysbd
+from .chunking import sentence_spans
 
 FILL = "\u2591"  # a quoted character in a masked text
 PARTICLES = frozenset("bin ibn al el de del della der den di da du van von la le y dos das".split())
@@ -42,17 +42,16 @@ class Region:
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Fallback sentence offsets: pysbd per line (a fresh Segmenter per call: pysbd is not thread-safe)."""
-    segmenter = pysbd.Segmenter(language="en", clean=False)
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\r\n]+", text):
-        pos = line.start()
-        for piece in segmenter.segment(line.group()):
-            piece = piece.strip()
-            at = text.find(piece, pos, line.end()) if piece else -1
-            if at >= 0:
-                spans.append((at, at + len(piece)))
-                pos = at + len(piece)
+    """Sentence offsets without surrounding whitespace, from the pipeline's own splitter
+    (:func:`briefer.brief.chunking.sentence_spans`: one pysbd segmenter per thread, cached per text)."""
+    spans = []
+    for start, end in sentence_spans(text):
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
     return spans
 
 
