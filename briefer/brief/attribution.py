@@ -39,7 +39,7 @@ from .sourcetext import (
     split_sentences,
 )
 from .speakers import PRONOUNS, Speaker, speaker_for
-from .statement import _CLAIM_CUE, _mentions, attributed, claim_attributes
+from .statement import _CLAIM_CUE, attributed, claim_attributes, mentions
 
 __all__ = [
     "Speaker",
@@ -220,4 +220,4 @@ def claim_misattributes(claim: str, voice: Voice) -> bool:
     said = _voice(_context.__wrapped__(claim, None), 0, len(claim)).speaker  # claims stay out of the cache
     if said is None or not said.named:
         return False
-    return voice.speaker is None or not _mentions(said.name, voice.speaker.name)
+    return voice.speaker is None or not mentions(said.name, voice.speaker.name)

@@ -30,6 +30,7 @@ from ..text import normalize
 from .attribution import Voice, attributed, claim_keeps_hedge, claim_misattributes, voice_of
 from .context import ArticleContext
 from .grounding import Grounded
+from .statement import mentions
 from .support import supporting_sentence, unsupported_terms
 
 
@@ -128,20 +129,13 @@ def _voice_problem(claim: str, voice: Voice) -> str | None:
     return None
 
 
-def _names(claim: str, name: str) -> bool:
-    """Does the claim name this speaker (any longer word of the name, by prefix: "Kremlin's")?"""
-    words = normalize(claim).replace("-", " ").split()
-    wanted = [w for w in normalize(name).replace("-", " ").split() if len(w) > 3]
-    return any(w.startswith(x) for x in wanted for w in words)
-
-
 def _count_speaker(model_speaker: str, voice: Voice, counts: GroundingCounts) -> None:
     if not voice.reported or voice.speaker is None:
         return
     said = normalize(model_speaker)
     if not said:
         counts.speakers_supplied += 1
-    elif not _names(said, voice.speaker.name) and said not in normalize(voice.speaker.name):
+    elif not mentions(said, voice.speaker.name) and said not in normalize(voice.speaker.name):
         counts.speakers_corrected += 1
 
 

@@ -59,10 +59,10 @@ def claim_attributes(claim: str, voice: Voice) -> bool:
     """
     if _CLAIM_CUE.search(claim):
         return True
-    return voice.speaker is not None and _mentions(claim, voice.speaker.name) and bool(_VIEW.search(claim))
+    return voice.speaker is not None and mentions(claim, voice.speaker.name) and bool(_VIEW.search(claim))
 
 
-def _mentions(text: str, name: str) -> bool:
+def mentions(text: str, name: str) -> bool:
     """Does ``text`` hold a significant word of ``name`` (by prefix: "Kremlin" matches "Kremlin's")?"""
     wanted = [w.lower() for w in WORD.findall(name) if w.lower() not in _GENERIC and len(w) > 1]
     words = [w.lower() for w in WORD.findall(text)]

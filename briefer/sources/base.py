@@ -75,10 +75,10 @@ class Filters:
 def _matches(item: Item, text: str, term: str) -> bool:
     if term[:4].lower() == "tag:":
         return tag(term[4:]) in item.tags
-    return tag(term) in item.tags or _mentions(text, term)
+    return tag(term) in item.tags or mentions(text, term)
 
 
-def _mentions(text: str, word: str) -> bool:
+def mentions(text: str, word: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE) is not None
 
 
