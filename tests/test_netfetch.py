@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+import briefer
 from briefer.errors import InputError
 from briefer.sources import addresses, netfetch
 from briefer.sources.netfetch import (
@@ -153,7 +154,7 @@ def test_page_returns_body_final_url_and_charset(site):
     assert got.content_type == "text/html; charset=ISO-8859-1"
     assert got.headers["etag"] == '"v1"'
     _, sent = site.requests[0]
-    assert sent["user-agent"] == LOCAL.user_agent == "briefer/0.1.0 (+https://github.com/briefer)"
+    assert sent["user-agent"] == LOCAL.user_agent == f"briefer/{briefer.__version__}"
     assert sent["host"] == f"127.0.0.1:{site.port}"
 
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 import threading
 from typing import NamedTuple
 
-from .._version import __version__
 from .article import _HTML_TYPES, _PDF_TODO, _TEXT_TYPES, MAX_BYTES, _fail, _mime
 from .netfetch import FetchPolicy, fetch
 
-USER_AGENT = f"briefer/{__version__}"
 ACCEPT = "text/html,text/plain;q=0.9,*/*;q=0.5"
 FEED_ACCEPT = "application/atom+xml,application/rss+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5"
 
@@ -47,9 +45,7 @@ def fetch_url(
     accept: str = ACCEPT,
 ) -> Fetched:
     """GET ``url`` within ``timeout`` seconds in all; refuse anything that is not text or HTML."""
-    policy = FetchPolicy(
-        allow_private=allow_private, deadline=timeout, max_bytes=max_bytes, user_agent=USER_AGENT
-    )
+    policy = FetchPolicy(allow_private=allow_private, deadline=timeout, max_bytes=max_bytes)
     got = fetch(url, policy, cancel=cancel, headers={"Accept": accept, **(headers or {})})
     if got.status == 304:
         return Fetched(b"", got.content_type, got.url, 304)

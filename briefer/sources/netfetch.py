@@ -30,6 +30,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpcore2
 
+from briefer._version import __version__
 from briefer.errors import InputError, redact
 
 from .addresses import IPAddress, is_public_ip, resolve
@@ -41,8 +42,7 @@ _SENSITIVE = frozenset({"authorization", "cookie", "proxy-authorization"})  # fi
 _OURS = frozenset({"host", "accept-encoding", "content-length", "transfer-encoding", "connection"})
 
 
-def make_user_agent(version: str = "0.1.0") -> str:
-    return f"briefer/{version} (+https://github.com/briefer)"
+USER_AGENT = f"briefer/{__version__}"  # names briefer and its version on every request
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class FetchPolicy:
     deadline: float = 20.0  # TOTAL seconds per fetch: DNS, connect, TLS, all reads, all redirects
     max_bytes: int = 20 * 1024 * 1024  # cap on wire and decoded bytes, enforced while streaming
     max_redirects: int = 5
-    user_agent: str = make_user_agent()
+    user_agent: str = USER_AGENT
     resolver: Callable[[str, int], list[str]] | None = None  # None: resolve() (getaddrinfo)
     is_allowed: Callable[[str, IPAddress], bool] | None = None  # None: allow_private or is_public_ip
     ssl_context: ssl.SSLContext | None = None  # None: httpcore2's default (certifi)
