@@ -52,17 +52,12 @@ def _progress(quiet: bool):
 
 def _prepare(config_path: Path, kwargs: dict[str, Any]):
     """Logging as for every command; the config; its settings, each knowing where it came from."""
-    from ..config import Origin, load_settings
-    from ..digest.config import load_digest_config
+    from ..digest.config import digest_settings, load_digest_config
     from ..runtime import Runtime
 
     config_file, quiet = split_options(kwargs)
     config = load_digest_config(config_path)
-    table = (
-        Origin("digest config", f"{config_path} [settings]"),
-        config.settings.model_dump(exclude_unset=True),
-    )
-    settings = load_settings(kwargs, path=config_file, layers=[table])
+    settings = digest_settings(config, kwargs, path=config_file, where=str(config_path))
     return config, Runtime.resolve(settings, concurrency=config.concurrency), quiet, config_file
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
-from ..config import Settings, describe_validation, load_settings
+from ..config import Origin, Settings, describe_validation, load_settings
 from ..errors import ConfigError
 from ..models import Strict
 from ..output.render import resolve_template
@@ -192,8 +192,16 @@ def digest_config(
 
 
 def digest_settings(
-    config: DigestConfig, overrides: dict[str, Any] | None = None, path: Path | None = None
+    config: DigestConfig,
+    overrides: dict[str, Any] | None = None,
+    path: Path | None = None,
+    *,
+    where: str = "",
 ) -> Settings:
-    """briefer's settings layers with the config's ``[settings]`` table above the environment, below the command line."""
-    mine = config.settings.model_dump(exclude_unset=True)
-    return load_settings({**mine, **{k: v for k, v in (overrides or {}).items() if v is not None}}, path=path)
+    """briefer's settings layers with the config's ``[settings]`` table above the environment, below the
+    command line; each value remembers where it came from (``where``: the config file, for messages)."""
+    table = (
+        Origin("digest config", f"{where or config.key} [settings]"),
+        config.settings.model_dump(exclude_unset=True),
+    )
+    return load_settings(overrides, path=path, layers=[table])
