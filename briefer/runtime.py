@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .brief.chunking import chunk_text, estimate_tokens
+from .brief.chunking import estimate_tokens
 from .brief.extract import ExtractOptions
+from .brief.pipeline import article_chunks
 from .brief.prompts import chunk_messages, facts_wanted, load_prompts
 from .config import Settings
 from .errors import redact
@@ -167,7 +168,7 @@ class Runtime:
 
     def chunks(self, article: Article) -> list[Chunk]:
         """The chunks a brief of ``article`` asks about, as the pipeline cuts them."""
-        return [c for c in chunk_text(article.text, self.chunk_tokens) if c.text.strip()]
+        return article_chunks(article, self.chunk_tokens)
 
     def messages(self, article: Article, chunk: Chunk) -> tuple[dict[str, str], ...]:
         """The exact messages of ``chunk``'s first request."""

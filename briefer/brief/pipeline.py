@@ -17,6 +17,11 @@ from .merge import best_spans, merge_facts
 from .prompts import load_prompts
 
 
+def article_chunks(article: Article, max_chunk_tokens: int) -> list[Chunk]:
+    """The chunks a brief asks about: the text cut at sentences, whitespace-only chunks left out."""
+    return [c for c in chunk_text(article.text, max_chunk_tokens) if c.text.strip()]
+
+
 def brief_article(
     article: Article,
     backend: Backend,
@@ -34,7 +39,7 @@ def brief_article(
     to a sequential run.
     """
     options = options or ExtractOptions()
-    chunks = [c for c in chunk_text(article.text, max_chunk_tokens) if c.text.strip()]
+    chunks = article_chunks(article, max_chunk_tokens)
     ctx = ArticleContext.of(article)
     total = ChunkOutcome()
     failures = []
