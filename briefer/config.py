@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from .errors import ConfigError, redact
+from .language import valid_code
 from .models import Strict
 
 ENV_PREFIX = "BRIEFER_"
@@ -77,7 +78,19 @@ class Settings(Strict):
     n_ctx: int = Field(4096, ge=512)
     n_threads: int | None = Field(None, ge=1)
     template: str = "brief"
+    # The article's language ("auto": detected from the text, else the page's lang attribute) and
+    # the language the claims are written in ("": the article's). ISO 639-1 codes: "de", "ja".
+    language: str = "auto"
+    answer_language: str = ""
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
+
+    @field_validator("language", "answer_language")
+    @classmethod
+    def _language_code(cls, value: str, info: ValidationInfo) -> str:
+        allowed = "auto" if info.field_name == "language" else ""
+        if value != allowed and not valid_code(value):
+            raise ValueError(f"{value!r} is not a language code; use one like de, ja or pt-BR")
+        return value
 
     def origin(self, field: str) -> Origin:
         """Where ``field``'s value came from (:data:`DEFAULT` unless a layer set it)."""

@@ -36,6 +36,7 @@ class Article(Strict):
     url: str | None = None
     date: str | None = None  # ISO date when known
     bom_removed: bool = False
+    language: str | None = None  # as the page declares it (HTML lang), a hint for detection
 
 
 class Span(Strict):
@@ -185,6 +186,8 @@ class BriefMeta(Strict):
     usage: Usage
     counts: GroundingCounts
     failed_chunks: list[ChunkFailure] = []
+    language: str = "en"  # the article's, as detected or set: it chose the splitter and the checks
+    answer_language: str = "en"  # the claims'
 
 
 class Brief(Strict):

@@ -20,10 +20,11 @@ from typing import Any
 
 from .brief.chunking import estimate_tokens
 from .brief.extract import ExtractOptions
-from .brief.pipeline import article_chunks
+from .brief.pipeline import article_chunks, article_languages
 from .brief.prompts import chunk_messages, facts_wanted, load_prompts
 from .config import Settings
 from .errors import redact
+from .language import Language
 from .llm.base import Backend
 from .llm.select import BackendKind, choose, open_backend
 from .models import Article, Chunk
@@ -54,6 +55,8 @@ _FINGERPRINT_FIELDS = (
     "max_reasks",
     "max_facts",
     "temperature",
+    "language",
+    "answer_language",
 )
 
 
@@ -168,11 +171,15 @@ class Runtime:
 
     def chunks(self, article: Article) -> list[Chunk]:
         """The chunks a brief of ``article`` asks about, as the pipeline cuts them."""
-        return article_chunks(article, self.chunk_tokens)
+        return article_chunks(article, self.chunk_tokens, self.languages(article)[0].code)
 
     def messages(self, article: Article, chunk: Chunk) -> tuple[dict[str, str], ...]:
         """The exact messages of ``chunk``'s first request."""
-        return chunk_messages(article, chunk, self.options.max_facts)
+        return chunk_messages(article, chunk, self.options.max_facts, *self.languages(article))
+
+    def languages(self, article: Article) -> tuple[Language, Language]:
+        """The article's language and the claims', as the pipeline decides them."""
+        return article_languages(article, self.options)
 
     def estimate(self, article: Article, chunks: list[Chunk]) -> tuple[int, int]:
         """About how many (prompt, completion) tokens a brief costs, before any re-ask."""
@@ -183,6 +190,6 @@ class Runtime:
                 PROMPT_TOKENS_SCALE
                 * sum(estimate_tokens(m["content"]) + TOKENS_PER_MESSAGE for m in messages)
             )
-            wanted = facts_wanted(chunk, self.options.max_facts)
+            wanted = facts_wanted(chunk, self.options.max_facts, self.languages(article)[0].code)
             completion += min(self.options.max_tokens, wanted * TOKENS_PER_FACT)
         return prompt, completion

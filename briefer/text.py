@@ -5,7 +5,7 @@ all ask the same small questions of English text: which words carry content,
 which are numbers or number words, which are names, and whether two forms are
 one word. They are answered here and nowhere else.
 
-- :func:`normalize` folds case, whitespace runs and quote/dash variants;
+- :func:`normalize` folds case, whitespace runs, quote/dash variants and digits;
   :class:`NormalizedText` keeps, for every folded character, the index of the
   original one, so a match in folded text maps back to exact offsets.
 - Two word-form helpers with different jobs: :func:`match_prefix` is the
@@ -27,8 +27,30 @@ _FOLD = str.maketrans(
         **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
         **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
         "\u2026": "...",
+        "\u066b": ".",  # Arabic decimal separator
+        "\u066c": ",",  # Arabic thousands separator
     }
 )
+
+
+class _Digits(dict):
+    """``str.translate`` table: every decimal digit (Arabic-Indic, Devanagari, ...) to its ASCII digit,
+    filled as characters are met (the full table would cost a scan of Unicode at import)."""
+
+    def __missing__(self, code: int) -> int | str:
+        char = chr(code)
+        value: int | str = str(unicodedata.decimal(char)) if code > 127 and char.isdecimal() else code
+        self[code] = value
+        return value
+
+
+_DIGITS = _Digits()
+
+
+def fold_digits(text: str) -> str:
+    """``text`` with its decimal digits written as ASCII digits ("٣٠" -> "30"); the same length."""
+    return text if text.isascii() else text.translate(_DIGITS)
+
 
 # Function words: never content, never a name.
 STOP_WORDS = frozenset(
@@ -76,7 +98,8 @@ CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
 
 def fold(unit: str) -> str:
     """A character (with its combining marks) folded: quote and dash variants, NFKC, case."""
-    return unicodedata.normalize("NFKC", unit.translate(_FOLD)).casefold()
+    folded = unicodedata.normalize("NFKC", unit.translate(_FOLD)).casefold()
+    return folded if folded.isascii() else folded.translate(_DIGITS)
 
 
 class NormalizedText:

@@ -32,6 +32,7 @@ from .brief.check import _voice as source_voice  # the pipeline's own reading of
 from .brief.context import ArticleContext
 from .brief.support import unsupported_terms
 from .errors import InputError
+from .language import language
 from .models import Article, Brief, Citation, Fact, Span
 from .output.check import uncited_lines, uncited_statements
 from .output.formats import render
@@ -51,7 +52,7 @@ def verify_brief(brief: Brief, source_text: str | None = None) -> list[str]:
     problems += [p for c in brief.citations if (p := span_problem(f"[{c.id}]", c.span, article.text))]
     problems += _duplicates(brief.citations)
     cites = {c.id: c for c in brief.citations}
-    ctx = ArticleContext.of(article)
+    ctx = brief_context(brief, article)
     for n, fact in enumerate(brief.facts, 1):
         problems += [f"fact {n}: {p}" for p in fact_problems(fact, cites, ctx)]
     problems += [f"markdown: no resolving marker on: {line.strip()}" for line in _uncited(brief)]
@@ -75,11 +76,21 @@ def fact_problems(fact: Fact, cites: dict[int, Citation], ctx: ArticleContext) -
     content = [cites[i] for i in fact.citations if i != speaker_id] or [cites[i] for i in fact.citations]
     problems = []
     evidence = " ".join(ctx.text[c.span.start : c.span.end] for c in content)
-    if missing := unsupported_terms(fact.claim, evidence, ctx.names):
+    if missing := unsupported_terms(fact.claim, evidence, ctx.names, ctx.language, translated=ctx.translated):
         problems.append(f"its spans {_markers(fact.citations)} do not say {', '.join(missing)}")
     if not carries(fact.statement or fact.claim, fact.claim):
         problems.append("the statement does not say what the claim says")
+    if not ctx.language.english:  # the voice is read from English cues only (briefer.brief.check)
+        return problems
     return problems + attribution_problems(fact, content, cites, ctx)
+
+
+def brief_context(brief: Brief, article: Article | None = None) -> ArticleContext:
+    """The checks' context of a stored brief, in the languages its run used."""
+    meta = brief.meta
+    return ArticleContext.of(
+        article or brief.article, language(meta.language), language(meta.answer_language)
+    )
 
 
 def attribution_problems(
@@ -127,7 +138,7 @@ def verify_digest(digest: Any, markdown: str | None = None) -> list[str]:
     for c in digest.citations:
         problems += _digest_citation(c, articles)
     problems += _duplicates(digest.citations)
-    contexts = {label: ArticleContext.of(b.article) for label, b in articles.items()}
+    contexts = {label: brief_context(b) for label, b in articles.items()}
     facts = [f for story in digest.stories for f in story.facts]
     for n, fact in enumerate(facts, 1):
         problems += [f"digest fact {n}: {p}" for p in _digest_fact(fact, cites, contexts)]
@@ -156,8 +167,15 @@ def _digest_fact(fact: Any, cites: dict[int, Any], contexts: dict[str, ArticleCo
     used = [cites[i] for i in fact.citations if cites[i].article in contexts]
     evidence = " ".join(contexts[c.article].text[c.span.start : c.span.end] for c in used)
     names = frozenset().union(*(contexts[c.article].names for c in used))
+    lead = contexts[used[0].article] if used else None
     problems = []
-    if missing := unsupported_terms(fact.claim, evidence, names):
+    if missing := unsupported_terms(
+        fact.claim,
+        evidence,
+        names,
+        lead.language if lead else None,
+        translated=bool(lead and lead.translated),
+    ):
         problems.append(f"its spans {_markers(fact.citations)} do not say {', '.join(missing)}")
     if not carries(fact.statement or fact.claim, fact.claim):
         problems.append("the statement does not say what the claim says")

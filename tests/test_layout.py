@@ -14,7 +14,14 @@ from conftest import ROOT
 PACKAGE = ROOT / "briefer"
 # Lowest first. A module may import its own layer and the layers below, never above.
 LAYERS = [
-    {"briefer._version", "briefer.errors", "briefer.resources", "briefer.groups", "briefer.text"},
+    {
+        "briefer._version",
+        "briefer.errors",
+        "briefer.resources",
+        "briefer.groups",
+        "briefer.text",
+        "briefer.language",
+    },
     {"briefer.models"},
     {"briefer.config", "briefer.attribution"},
     {"briefer.state"},

@@ -140,40 +140,36 @@ def test_the_facts_are_realistic_restatements_merge_the_rest_do_not():
 
 
 def _cost_of_chunking(n: int, monkeypatch) -> tuple[int, int]:
-    """Characters pysbd and the token estimate are given while chunking an n-character line."""
+    """Characters the sentence splitter and the token estimate are given while chunking an n-character line."""
     import random
+    from types import SimpleNamespace
 
     from briefer.brief import chunking
 
     random.seed(n)
     words = ["Alpha", "beta", "Gamma", "12", "U.S.", "e.g.", "3.5", "zeta"]
     text = " ".join(random.choice(words) for _ in range(n // 4))[:n]
-    seen = {"sbd": 0, "tokens": 0, "longest": 0}
-    real_segmenter, real_estimate = chunking._segmenter, chunking.estimate_tokens
+    seen = {"sbd": 0, "tokens": 0}
+    real_boundaries, real_estimate = chunking.sentencex.get_sentence_boundaries, chunking.estimate_tokens
 
-    class Counting:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def segment(self, line):
-            seen["sbd"] += len(line)
-            seen["longest"] = max(seen["longest"], len(line))
-            return self.inner.segment(line)
+    def boundaries(language, line):
+        seen["sbd"] += len(line)
+        return real_boundaries(language, line)
 
     def estimate(piece):
         seen["tokens"] += len(piece)
         return real_estimate(piece)
 
-    monkeypatch.setattr(chunking, "_segmenter", lambda language: Counting(real_segmenter(language)))
+    monkeypatch.setattr(chunking, "sentencex", SimpleNamespace(get_sentence_boundaries=boundaries))
     monkeypatch.setattr(chunking, "estimate_tokens", estimate)
+    chunking._sentence_spans.cache_clear()
     chunks = chunking.chunk_text(text, 300)
     assert "".join(c.text for c in chunks) == text
-    assert seen["longest"] <= chunking.MAX_SEGMENT
     return seen["sbd"], seen["tokens"]
 
 
 def test_a_long_line_without_punctuation_is_chunked_in_linear_work(monkeypatch):
-    """A 200k-character line once took minutes (pysbd is quadratic on long lines, cuts rescanned)."""
+    """A 200k-character line once took minutes (pysbd was quadratic on long lines, cuts rescanned)."""
     small = _cost_of_chunking(50_000, monkeypatch)
     large = _cost_of_chunking(200_000, monkeypatch)
     assert large[0] / small[0] < 4.5 and large[1] / small[1] < 4.5, (small, large)

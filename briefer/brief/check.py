@@ -47,9 +47,11 @@ def check_fact(
 ) -> Checked | str:
     """The checked fact, or the problem (phrased for a re-ask) that keeps it from rendering."""
     grounded = _prefer_body(claim, grounded, ctx, counts)
-    missing = unsupported_terms(claim, _evidence(grounded), ctx.names)
+    missing = unsupported_terms(
+        claim, _evidence(grounded), ctx.names, ctx.language, translated=ctx.translated
+    )
     if missing:
-        found = supporting_sentence(claim, ctx.text, ctx.body_sentences(), ctx.names)
+        found = supporting_sentence(claim, ctx.text, ctx.body_sentences(), ctx.names, ctx.language)
         if found is None:
             return (
                 f'fact "{claim}": its quotes do not mention {", ".join(missing)}; quote the text that says so'
@@ -57,7 +59,7 @@ def check_fact(
         grounded = [_sentence(ctx.text, found)]
         counts.resupported += 1
     voice = _voice(grounded, ctx)
-    problem = _voice_problem(claim, voice)
+    problem = _voice_problem(claim, voice) if voice is not UNREAD else None
     if problem:
         return problem
     _count_speaker(model_speaker, voice, counts)
@@ -70,7 +72,7 @@ def _prefer_body(
     """A headline span gives way to the body sentence that carries the claim, if there is one."""
     if not any(ctx.in_headline(g.span.start) for g in grounded):
         return grounded
-    found = supporting_sentence(claim, ctx.text, ctx.body_sentences(), ctx.names)
+    found = supporting_sentence(claim, ctx.text, ctx.body_sentences(), ctx.names, ctx.language)
     if found is None:
         return grounded
     counts.headlines_replaced += 1
@@ -92,13 +94,20 @@ def _evidence(grounded: list[Grounded]) -> str:
 
 
 def _voice(grounded: list[Grounded], ctx: ArticleContext) -> Voice:
-    """The voice of the first reported span, else of the first span; hedges of every span."""
+    """The voice of the first reported span, else of the first span; hedges of every span.
+
+    The cues, speakers and hedges read are English ones: in another language the
+    voice is left unread (the claim is rendered as the model wrote it).
+    """
+    if not ctx.language.english:
+        return UNREAD
     voices = [voice_of(ctx.text, g.span.start, g.span.end, list(ctx.sentences)) for g in grounded]
     lead = next((v for v in voices if v.reported), None) or _continued(grounded[0], ctx) or voices[0]
     hedges = tuple(dict.fromkeys(h for v in voices for h in v.hedges))
     return Voice(lead.reported, lead.direct, lead.cue, lead.speaker, hedges)
 
 
+UNREAD = Voice(reported=False, direct=False, cue=None, speaker=None, hedges=())
 _CONTINUES = re.compile(r"(?:On the other hand|In addition|Moreover|Furthermore|At the same time),\s")
 
 

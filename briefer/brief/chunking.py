@@ -1,8 +1,9 @@
 """Split an article into sentence-aware, token-budgeted chunks with exact offsets.
 
 Chunks tile the text: consecutive, no gaps, no overlap, so no sentence (and no
-fact) can fall between two chunks. Sentences come from pysbd, run per line so a
-headline never merges with the first paragraph; a sentence longer than the
+fact) can fall between two chunks. Sentences come from sentencex (exact character
+offsets, about 300 languages), run per line so a headline never merges with the
+first paragraph; a sentence longer than the
 budget is cut at a clause boundary, else at whitespace, else anywhere.
 """
 
@@ -10,10 +11,9 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from functools import lru_cache
 
-import pysbd
+import sentencex
 
 from ..models import Chunk
 
@@ -34,73 +34,55 @@ def estimate_tokens(text: str) -> int:
     return total
 
 
-_local = threading.local()
-
-
-def _segmenter(language: str) -> pysbd.Segmenter:
-    """One segmenter per thread and language: pysbd keeps the text being split on the
-    object, so threads sharing one overwrite each other's text (digests at concurrency
-    > 1 then got different sentence spans from run to run)."""
-    cache = _local.__dict__.setdefault("segmenters", {})
-    if language not in cache:
-        cache[language] = pysbd.Segmenter(language=language, clean=False)
-    return cache[language]
-
-
 def sentence_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
     """``[start, end)`` of every sentence, trailing whitespace included; they tile ``text``.
 
-    Remembered for the last few texts: chunking and the article's checks split the same text.
+    ``language`` is an ISO 639-1 code; sentencex falls back to related or
+    default rules for the ones it has none for. Remembered for the last few
+    texts: chunking and the article's checks split the same text.
     """
     return list(_sentence_spans(text, language))
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _sentence_spans(text: str, language: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]*\n|[^\n]+$", text):
-        for start, end in _segments(line.group()):
-            spans.extend(_line_sentences(line.group()[start:end], line.start() + start, language))
+        spans.extend(_line_sentences(line.group(), line.start(), language))
     return tuple(spans)
 
 
-MAX_SEGMENT = 4000  # characters pysbd sees at once: it slows down quadratically on longer lines
+# Opening quotation marks and brackets: sentencex leaves one that opens the next sentence at the
+# end of the previous one ('... she said. "' then 'That was wrong.'); it belongs to the next.
+_OPENERS = frozenset("\"'\u201c\u2018\u201e\u201a\u00ab\u2039\u300c\u300e\uff08([")
 
 
-def _segments(line: str) -> list[tuple[int, int]]:
-    """A line cut at whitespace into pieces of at most about MAX_SEGMENT characters (most lines: one piece)."""
-    bounds, start = [], 0
-    while len(line) - start > MAX_SEGMENT:
-        space = line.rfind(" ", start + MAX_SEGMENT // 2, start + MAX_SEGMENT)
-        cut = space + 1 if space > start else start + MAX_SEGMENT
-        bounds.append((start, cut))
-        start = cut
-    bounds.append((start, len(line)))
-    return bounds
+# An initial or a one-letter title before a capitalised word ("M. Dupont", "A. V. Safin") is not a
+# sentence end, though sentencex sometimes cuts there.
+_INITIAL = re.compile(r"(?:^|[\s(])[^\W\d_]\.\s+$")
+# Japanese quotative particles: 「…。」と説明した continues the sentence the quotation is in.
+_QUOTATIVE = ("と", "って")
 
 
 def _line_sentences(line: str, offset: int, language: str) -> list[tuple[int, int]]:
     if not line.strip():
         return [(offset, offset + len(line))]
-    pieces = _segmenter(language).segment(line)
-    if "".join(pieces) != line:  # pysbd altered the text: fall back to searching for each piece
-        return _locate(line, pieces, offset)
-    spans, pos = [], offset
-    for piece in pieces:
-        spans.append((pos, pos + len(piece)))
-        pos += len(piece)
-    return spans
-
-
-def _locate(line: str, pieces: list[str], offset: int) -> list[tuple[int, int]]:
-    cuts, cursor = [], 0
-    for piece in pieces[1:]:
-        found = line.find(piece.strip()[:20], cursor + 1)
-        if found > cursor:
-            cuts.append(found)
-            cursor = found
+    cuts = []
+    for boundary in sentencex.get_sentence_boundaries(language, line)[:-1]:
+        cut = boundary["end_index"]
+        k = cut
+        while k > 0 and line[k - 1].isspace():
+            k -= 1
+        if k > 0 and line[k - 1] in _OPENERS and (k == 1 or line[k - 2].isspace()):
+            cut = k - 1
+        if _INITIAL.search(line, 0, cut) and line[cut : cut + 1].isupper():
+            continue
+        if line.startswith(_QUOTATIVE, cut) and line[cut - 1 : cut] in "」』":
+            continue
+        if 0 < cut < len(line) and (not cuts or cut > cuts[-1]):
+            cuts.append(cut)
     bounds = [0, *cuts, len(line)]
-    return [(offset + a, offset + b) for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [(offset + a, offset + b) for a, b in zip(bounds, bounds[1:])]
 
 
 def split_long(text: str, start: int, end: int, budget: int) -> list[tuple[int, int]]:

@@ -1,14 +1,17 @@
 """What the checks of one article need, computed once per article and shared by every chunk.
 
-Sentences (pysbd, the same splitter as chunking), the words the article
-capitalises mid-sentence (its names: a word capitalised only at sentence
-starts is not one), and where the headline ends when the text starts with it.
+The article's language (what splits its sentences and shapes the claim
+checks), its sentences (the same splitter as chunking), the words it
+capitalises mid-sentence (its names: a word capitalised only at sentence starts
+is not one; none in a script without capitals, or in German, which capitalises
+every noun), and where the headline ends when the text starts with it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..language import ENGLISH_CODE, Language, language
 from ..models import Article
 from .chunking import sentence_spans
 from .sourcetext import article_names
@@ -20,14 +23,23 @@ class ArticleContext:
     sentences: tuple[tuple[int, int], ...]
     names: frozenset[str]
     headline_end: int  # the text before this is the headline; 0 when the text does not start with one
+    language: Language
+    answer: Language  # the language the claims are written in
 
     @classmethod
-    def of(cls, article: Article) -> ArticleContext:
+    def of(
+        cls, article: Article, lang: Language | None = None, answer: Language | None = None
+    ) -> ArticleContext:
+        lang = lang or language(ENGLISH_CODE)
         text = article.text
-        sentences = tuple((s, e) for s, e in sentence_spans(text) if text[s:e].strip())
-        return cls(
-            article, sentences, frozenset(article_names(text, list(sentences))), _headline_end(article)
-        )
+        sentences = tuple((s, e) for s, e in sentence_spans(text, lang.code) if text[s:e].strip())
+        names = frozenset(article_names(text, list(sentences))) if lang.cased else frozenset()
+        return cls(article, sentences, names, _headline_end(article), lang, answer or lang)
+
+    @property
+    def translated(self) -> bool:
+        """Claims are written in another language than the article's: only numbers and names compare."""
+        return self.answer.code != self.language.code
 
     @property
     def text(self) -> str:

@@ -33,12 +33,13 @@ class ExtractOptions:
     max_reasks: int = 2
     max_facts: int = 8
     temperature: float = 0.0
+    language: str = "auto"  # the article's: "auto" detects it
+    answer_language: str = ""  # the claims': "" means the article's
 
     @classmethod
     def from_settings(cls, settings: Any) -> ExtractOptions:
-        return cls(
-            **{f: getattr(settings, f) for f in ("max_tokens", "max_reasks", "max_facts", "temperature")}
-        )
+        fields = ("max_tokens", "max_reasks", "max_facts", "temperature", "language", "answer_language")
+        return cls(**{f: getattr(settings, f) for f in fields})
 
 
 @dataclass
@@ -120,7 +121,7 @@ def extract_chunk(
         return _extract(backend, ctx, chunk, options, allowance)
     except Truncated as exc:
         outcome = ChunkOutcome(usage=exc.usage)
-        halves = _halves(ctx.text, chunk)
+        halves = _halves(ctx.text, chunk, ctx.language.code)
         if not halves:
             outcome.failure = str(exc)
             return outcome
@@ -131,8 +132,8 @@ def extract_chunk(
         return ChunkOutcome(failure=str(exc))
 
 
-def _halves(text: str, chunk: Chunk) -> list[Chunk]:
-    cuts = [s for s, _ in sentence_spans(chunk.text)][1:]
+def _halves(text: str, chunk: Chunk, language: str) -> list[Chunk]:
+    cuts = [s for s, _ in sentence_spans(chunk.text, language)][1:]
     if not cuts:
         return []
     mid = chunk.start + cuts[len(cuts) // 2]
@@ -146,8 +147,8 @@ def _extract(
     backend: Backend, ctx: ArticleContext, chunk: Chunk, options: ExtractOptions, allowance: Allowance
 ) -> ChunkOutcome:
     prompts = load_prompts()
-    min_facts = facts_wanted(chunk, options.max_facts)
-    messages = prompts.messages(ctx.article, chunk, options.max_facts, min_facts)
+    min_facts = facts_wanted(chunk, options.max_facts, ctx.language.code)
+    messages = prompts.messages(ctx.article, chunk, options.max_facts, min_facts, ctx.language, ctx.answer)
     schema = extraction_schema(options.max_facts, min_facts)
     outcome = ChunkOutcome()
     last_error = None

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from .._version import __version__
 from ..errors import LLMError
+from ..language import ENGLISH_CODE, Language, detect, language
 from ..llm.base import Backend
 from ..models import Article, Brief, BriefMeta, Chunk, ChunkFailure, Citation, DroppedFact, Fact
 from .chunking import chunk_text
@@ -17,9 +18,16 @@ from .merge import best_spans, merge_facts
 from .prompts import load_prompts
 
 
-def article_chunks(article: Article, max_chunk_tokens: int) -> list[Chunk]:
+def article_chunks(article: Article, max_chunk_tokens: int, language: str = ENGLISH_CODE) -> list[Chunk]:
     """The chunks a brief asks about: the text cut at sentences, whitespace-only chunks left out."""
-    return [c for c in chunk_text(article.text, max_chunk_tokens) if c.text.strip()]
+    return [c for c in chunk_text(article.text, max_chunk_tokens, language) if c.text.strip()]
+
+
+def article_languages(article: Article, options: ExtractOptions) -> tuple[Language, Language]:
+    """The article's language (set, else detected from the text, else its page's ``lang``) and the claims'."""
+    code = options.language if options.language != "auto" else detect(article.text, article.language)
+    lang = language(code)
+    return lang, language(options.answer_language) if options.answer_language else lang
 
 
 def brief_article(
@@ -39,8 +47,9 @@ def brief_article(
     to a sequential run.
     """
     options = options or ExtractOptions()
-    chunks = article_chunks(article, max_chunk_tokens)
-    ctx = ArticleContext.of(article)
+    lang, answer = article_languages(article, options)
+    chunks = article_chunks(article, max_chunk_tokens, lang.code)
+    ctx = ArticleContext.of(article, lang, answer)
     total = ChunkOutcome()
     failures = []
     for chunk, outcome in zip(
@@ -67,6 +76,8 @@ def brief_article(
         usage=total.usage,
         counts=total.counts,
         failed_chunks=failures,
+        language=lang.code,
+        answer_language=answer.code,
     )
     return number_citations(article, facts, meta).model_copy(update={"dropped": _distinct(total.dropped)})
 

@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import Field
 
+from ..language import ENGLISH_CODE, Language, language
 from ..models import Article, Chunk, FactKind, Strict
 from ..resources import resource_dir
 from .chunking import sentence_spans
@@ -57,9 +58,13 @@ def _base_schema() -> dict[str, Any]:
     return _inline_refs(Extraction.model_json_schema())
 
 
-def facts_wanted(chunk: Chunk, max_facts: int) -> int:
+def english() -> Language:
+    return language(ENGLISH_CODE)
+
+
+def facts_wanted(chunk: Chunk, max_facts: int, language: str = "en") -> int:
     """A floor on facts per chunk: about one per three sentences, at most four."""
-    sentences = sum(1 for s, e in sentence_spans(chunk.text) if chunk.text[s:e].strip())
+    sentences = sum(1 for s, e in sentence_spans(chunk.text, language) if chunk.text[s:e].strip())
     return max(1, min(4, max_facts, -(-sentences // 3)))
 
 
@@ -94,10 +99,27 @@ class Prompts:
     example: dict[str, Any]
 
     def messages(
-        self, article: Article, chunk: Chunk, max_facts: int, min_facts: int
+        self,
+        article: Article,
+        chunk: Chunk,
+        max_facts: int,
+        min_facts: int,
+        language: Language | None = None,
+        answer: Language | None = None,
     ) -> tuple[dict[str, str], ...]:
-        """System rules, one worked example as a chat turn, then the chunk."""
-        system = self.env.get_template("extract.system.j2").render(max_facts=max_facts, min_facts=min_facts)
+        """System rules, one worked example as a chat turn, then the chunk.
+
+        The rules are in English; for an article or answer in another language
+        they say which language the claims are to be written in.
+        """
+        language = language or english()
+        answer = answer or language
+        system = self.env.get_template("extract.system.j2").render(
+            max_facts=max_facts,
+            min_facts=min_facts,
+            answer_language="" if language.english and answer.english else answer.name,
+            article_language=language.name if answer.code != language.code else "",
+        )
         user = self.env.get_template("extract.user.j2").render(title=article.title, chunk=chunk.text)
         return (
             {"role": "system", "content": system.strip()},
@@ -124,6 +146,14 @@ def load_prompts() -> Prompts:
     return Prompts(env=env, version=f"{PROMPT_NAME}+{digest.hexdigest()[:8]}", example=example)
 
 
-def chunk_messages(article: Article, chunk: Chunk, max_facts: int) -> tuple[dict[str, str], ...]:
+def chunk_messages(
+    article: Article,
+    chunk: Chunk,
+    max_facts: int,
+    language: Language | None = None,
+    answer: Language | None = None,
+) -> tuple[dict[str, str], ...]:
     """The exact messages of a chunk's first request (what ``briefer brief --show-prompt`` prints)."""
-    return load_prompts().messages(article, chunk, max_facts, facts_wanted(chunk, max_facts))
+    code = language.code if language else "en"
+    wanted = facts_wanted(chunk, max_facts, code)
+    return load_prompts().messages(article, chunk, max_facts, wanted, language, answer)

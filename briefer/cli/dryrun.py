@@ -48,9 +48,13 @@ def brief_report(runtime: Any, articles: list[tuple[str, Article]]) -> str:
             total_completion + completion,
             calls + len(chunks),
         )
+        lang, answer = runtime.languages(article)
+        how = "set" if runtime.options.language != "auto" else "detected"
+        claims = f", claims in {answer.name}" if answer.code != lang.code else ""
         lines.append(
             f"article   {arg}: {len(article.text):,} characters, {len(chunks)} chunk{'s' if len(chunks) != 1 else ''}"
-            f" of at most {runtime.chunk_tokens} tokens, asked {runtime.chunk_concurrency} at a time"
+            f" of at most {runtime.chunk_tokens} tokens, asked {runtime.chunk_concurrency} at a time;"
+            f" {lang.name} ({lang.code}, {how}){claims}"
         )
         lines += [
             f"  chunk {n}  characters {c.start}–{c.end} (about {estimate_tokens(c.text)} tokens)"

@@ -105,6 +105,16 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--max-reasks", type=int, help="Re-asks after invalid or ungrounded answers (default 2)."
         ),
         click.option(
+            "--language",
+            metavar="CODE",
+            help="The article's language, e.g. de or ja (default: auto, detected from the text).",
+        ),
+        click.option(
+            "--answer-language",
+            metavar="CODE",
+            help="Write the claims in this language (default: the article's).",
+        ),
+        click.option(
             "--no-cache", "no_cache", is_flag=True, help="Do not read or write the LLM response cache."
         ),
         click.option(

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 from ..errors import InputError
+from ..language import html_lang
 from ..models import Article
 
 MAX_BYTES = 20_000_000  # larger inputs are refused, not truncated
@@ -199,7 +200,13 @@ def _html_article(
         )
     title = (doc.title or "").strip() or make_title(text)
     return Article(
-        text=text, title=make_title(title), source=source, url=url, date=doc.date or None, bom_removed=bom
+        text=text,
+        title=make_title(title),
+        source=source,
+        url=url,
+        date=doc.date or None,
+        bom_removed=bom,
+        language=html_lang(body),
     )
 
 
