@@ -118,7 +118,7 @@ def test_overall_accuracy(capsys):
 def test_voice_of_is_thread_safe_and_deterministic():
     jobs = [(name, lab["sentence"]) for name, lab in labelled()]
     alone = [voice_for(n, s) for n, s in jobs]
-    attribution._context.cache_clear()  # the threads build the contexts (and run pysbd) at once
+    attribution._context.cache_clear()  # the threads build the contexts (and split sentences) at once
     with ThreadPoolExecutor(max_workers=8) as pool:
         together = list(pool.map(lambda job: voice_for(*job), jobs))
     assert together == alone

@@ -79,7 +79,7 @@ def test_token_estimate_counts_cjk_per_character():
 
 
 def test_sentence_spans_are_the_same_from_many_threads():
-    """pysbd keeps the text on the segmenter: a shared one gave threads each other's sentences."""
+    """pysbd kept the text on the segmenter (a shared one gave threads each other's sentences); any splitter must stay thread-safe."""
     from concurrent.futures import ThreadPoolExecutor
 
     texts = [f"{t} Extra sentence number {n}. And one more." * 3 for n, t in enumerate(TEXTS.values())] * 6

@@ -107,7 +107,7 @@ def _overlapping(sentences, lo: int, hi: int) -> tuple[tuple[int, int], ...]:
 
 
 def voice_of(text: str, start: int, end: int, sentences: list[tuple[int, int]] | None = None) -> Voice:
-    """The voice of ``text[start:end]``; ``sentences`` are the caller's sentence offsets (else pysbd's)."""
+    """The voice of ``text[start:end]``; ``sentences`` are the caller's sentence offsets (else the pipeline's splitter's)."""
     return _voice(
         _context(text, None if sentences is None else tuple((a, b) for a, b in sentences)), start, end
     )

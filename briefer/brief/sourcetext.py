@@ -1,7 +1,7 @@
 """Where a source text's sentences, quotations and names are: the ground ``speakers`` and
 ``attribution`` stand on. Pure text rules, offsets always into the original text.
 
-- Sentences: the caller's offsets, else pysbd per line (a fresh Segmenter per call).
+- Sentences: the caller's offsets, else the pipeline's splitter (sentencex, per line).
 - Quotations: tracked per paragraph (one line): curly and straight double quotes open and
   close; single quotes only at word boundaries, so the ’ in "Russia’s" is an apostrophe. A
   double quote left open ends with its paragraph; ``attribution`` links it to the next
@@ -43,7 +43,7 @@ class Region:
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence offsets without surrounding whitespace, from the pipeline's own splitter
-    (:func:`briefer.brief.chunking.sentence_spans`: one pysbd segmenter per thread, cached per text)."""
+    (:func:`briefer.brief.chunking.sentence_spans`: sentencex, cached per text)."""
     spans = []
     for start, end in sentence_spans(text):
         while start < end and text[start].isspace():
