@@ -123,7 +123,8 @@ def _best_cut(text: str, start: int, limit: int) -> int:
 
 
 def chunk_text(text: str, max_tokens: int = 1024, language: str = "en") -> list[Chunk]:
-    """Greedy packing of whole sentences into chunks of at most ``max_tokens`` (estimated)."""
+    """Greedy packing of whole sentences into chunks of at most ``max_tokens`` (estimated); a tiny
+    last chunk joins the one before (:func:`_fold_tiny_tail`)."""
     if max_tokens < 8:
         raise ValueError("max_tokens must be at least 8")
     pieces: list[tuple[int, int]] = []
@@ -141,4 +142,22 @@ def chunk_text(text: str, max_tokens: int = 1024, language: str = "en") -> list[
         cur_tokens += tokens
     if cur_start is not None:
         bounds.append((cur_start, len(text)))
+    bounds = _fold_tiny_tail(text, bounds, max_tokens)
     return [Chunk(index=i, start=s, end=e, text=text[s:e]) for i, (s, e) in enumerate(bounds)]
+
+
+TINY_TAIL = 0.125  # a last chunk of at most this share of the budget is not worth a request of its own
+
+
+def _fold_tiny_tail(text: str, bounds: list[tuple[int, int]], max_tokens: int) -> list[tuple[int, int]]:
+    """The last chunk folded into the one before when it is a sentence or two: a request for 59
+    characters costs the whole prompt again. The one chunk that may exceed the budget, by at most
+    :data:`TINY_TAIL` of it."""
+    if len(bounds) < 2:
+        return bounds
+    (a, _), (b, end) = bounds[-2], bounds[-1]
+    if not text[b:end].strip() or estimate_tokens(text[a:end]) > (1 + TINY_TAIL) * max_tokens:
+        return bounds
+    if estimate_tokens(text[b:end]) > TINY_TAIL * max_tokens:
+        return bounds
+    return [*bounds[:-2], (a, end)]
