@@ -203,6 +203,7 @@ def test_a_page_in_each_language_is_briefed_with_verified_citations(pages, code)
     assert verify_brief(brief) == []
     markdown = render(brief)
     assert uncited_lines(markdown, brief) == []
+    assert f'<div class="text" dir="auto" lang="{code}">' in render(brief, fmt="html")  # glyphs, direction
     assert (
         f'Write "claim" and "speaker" in {language(code).name}' in backend.history[0].messages[0]["content"]
     )
