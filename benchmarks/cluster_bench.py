@@ -37,14 +37,11 @@ from briefer.text import ClaimSet, normalize, numbers, same_claim
 
 
 def old_clusters(texts: list[str], threshold: float = cluster.NEAR_DUPLICATE) -> list[list[int]]:
-    from datasketch import MinHashLSH
+    import numpy as np
 
     sigs = [signature(t) for t in texts]
-    lsh = MinHashLSH(threshold=threshold, num_perm=cluster.NUM_PERM, weights=(0.1, 0.9))
-    candidates = []
-    for i, sig in enumerate(sigs):
-        candidates += [(j, i) for j in lsh.query(sig)]
-        lsh.insert(i, sig)
+    near = cluster.candidates(np.array([s.hashvalues for s in sigs]))  # the LSH bands datasketch used
+    candidates = [(j, i) for i in range(len(texts)) for j in near[i] if j < i]
     return connected_groups(len(texts), candidates, lambda i, j: sigs[i].jaccard(sigs[j]) >= threshold)
 
 

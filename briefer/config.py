@@ -65,7 +65,7 @@ class Settings(Strict):
         None, ge=64, le=32000
     )  # None: by backend, see runtime.chunk_tokens()
     max_tokens: int = Field(1024, ge=64, le=32000)
-    chunk_concurrency: int | None = Field(None, ge=1, le=32)  # None: 4 for a server, 1 for the local model
+    chunk_concurrency: int | None = Field(None, ge=1, le=32)  # None: 16 for a server, 1 for the local model
     max_reasks: int = Field(2, ge=0, le=5)
     max_facts: int = Field(8, ge=1, le=50)
     temperature: float = Field(0.0, ge=0.0, le=2.0)

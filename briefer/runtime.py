@@ -28,6 +28,7 @@ from .language import Language
 from .llm.base import Backend
 from .llm.select import BackendKind, choose, open_backend
 from .models import Article, Chunk
+from .state.lazy import LazyStore
 from .state.repair import UnusableStore
 from .state.store import StateError, Store
 
@@ -36,8 +37,10 @@ from .state.store import StateError, Store
 CHUNK_TOKENS = {BackendKind.local: 300, BackendKind.remote: 1500}
 # One worker for the embedded model, which already uses every core; four for a remote API.
 CONCURRENCY = {BackendKind.local: 1, BackendKind.remote: 4}
-# Chunks of one brief asked at once: the embedded model already uses every core.
-CHUNK_CONCURRENCY = {BackendKind.local: 1, BackendKind.remote: 4}
+# Chunks of one brief asked at once: the embedded model already uses every core; a server
+# gets every chunk of a long article at once, up to 16 (4 made a 9-chunk brief take three
+# latencies instead of one: benchmarks/perf.py long, 2.55x -> 1.22x the bare client).
+CHUNK_CONCURRENCY = {BackendKind.local: 1, BackendKind.remote: 16}
 # For --dry-run's estimate, measured against the embedded model's own counts of the example
 # article's first requests (tests/cassettes/example_brief.yaml): a proposed fact (quotes, speaker,
 # claim, kind, entities) costs about 75 completion tokens, and the chunker's tokenizer-free
@@ -92,13 +95,17 @@ class Runtime:
         payload = {"text": text, "title": title, "settings": self.fingerprint()}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
-    def open_store(self) -> Store | UnusableStore:
+    def open_store(self) -> Store | UnusableStore | LazyStore:
         """The run's store; for a corrupt or unusable file, an :class:`UnusableStore` instead.
 
         A brief only needs the optional response cache, which then warns once
         and carries on without it; digest state raises the file's one-line
         :class:`StateError` on first use (``briefer doctor --repair`` fixes it).
+        With the cache off the file is opened on first use (:class:`LazyStore`):
+        a brief then only logs its run in it, once it has ended.
         """
+        if not self.settings.cache:
+            return LazyStore(self.settings.state_path())
         try:
             return Store(self.settings.state_path())
         except StateError as exc:

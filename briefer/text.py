@@ -237,16 +237,28 @@ class ClaimSet:
 
 
 _ROWS = 256  # rows of one cdist call: memory stays rows x block size
+# Below this many texts a block is scored pair by pair in Python: cdist would import numpy
+# (0.1 s in every brief) for a few dozen pairs. One thread either way: the callers already
+# run on a digest's worker threads, and a pool per call inside them only adds contention.
+_SMALL_BLOCK = 64
 
 
 def _pairs_scoring(
     index: list[int], texts: list[str], scorer: Callable[..., float], cutoff: float
 ) -> set[tuple[int, int]]:
     """Pairs of ``index`` whose texts score at least ``cutoff`` (less a margin: callers re-check exactly)."""
+    floor = cutoff - 0.5
+    if len(texts) < _SMALL_BLOCK:
+        return {
+            (index[r], index[c])
+            for r in range(len(texts) - 1)
+            for c in range(r + 1, len(texts))
+            if scorer(texts[r], texts[c], score_cutoff=floor)
+        }
     found: set[tuple[int, int]] = set()
     for top in range(0, len(texts) - 1, _ROWS):
         rows = texts[top : top + _ROWS]
-        scores = process.cdist(rows, texts[top:], scorer=scorer, score_cutoff=cutoff - 0.5, workers=-1)
+        scores = process.cdist(rows, texts[top:], scorer=scorer, score_cutoff=floor, workers=1)
         for r, c in zip(*scores.nonzero(), strict=True):
             if c > r:  # column c is text top + c, row r is text top + r
                 found.add((index[top + r], index[top + c]))

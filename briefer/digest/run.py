@@ -145,7 +145,10 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
         store=run.store,  # ETag/Last-Modified per URL: unchanged feeds and pages are not downloaded again
     )
     articles = unique_articles(collection.items, run.runtime)
-    new = sum(run.store.see_article(u.item.key, u.hash, u.item.article.title)[1] for u in articles)
+    new = sum(
+        fresh
+        for _, fresh in run.store.see_articles((u.item.key, u.hash, u.item.article.title) for u in articles)
+    )
     problems, counts = brief_all(articles, run)
     briefed, carried = _with_earlier_work(config, day, [u for u in articles if u.brief], collection, problems)
     problems = mark_kept(problems, carried)

@@ -76,8 +76,10 @@ def format_refused(exc: BaseException) -> bool:
 class OpenAIBackend:
     """A backend over the ``openai`` client; any OpenAI-compatible ``base_url`` works.
 
-    Safe to share between threads: in "auto" mode the first request detects
-    the mode while the others wait for its verdict, so the switch happens once.
+    Safe to share between threads. In "auto" mode every thread sends
+    ``json_schema`` until the mode is settled (nobody waits for a first
+    verdict); the first refusal switches to ``json_object`` once, under a lock,
+    and only the refused requests are sent again.
     """
 
     def __init__(
@@ -106,9 +108,7 @@ class OpenAIBackend:
         with self._counting:
             self.calls += 1
         if self.structured_mode == "auto":
-            with self._detecting:
-                if self.structured_mode == "auto":
-                    return self._detect(request)
+            return self._detect(request)
         return self._send(request, self.structured_mode)
 
     def _detect(self, request: ChatRequest) -> ChatResult:
@@ -116,20 +116,33 @@ class OpenAIBackend:
         try:
             result = self._with_retries(request, "json_schema")
         except FormatRefused as exc:
-            why = f"HTTP {exc.args[0].status_code}: {_error_detail(exc.args[0], limit=120)}"
-            log.warning(f"the LLM at {self.where} refused json_schema ({why}); using json_object")
-            self.structured_mode = "json_object"
+            if self._switch(exc) == "json_schema":  # it worked for another request: this refusal is an error
+                raise self._refusal(exc, "json_schema") from exc
             return self._send(request, "json_object")
-        self.structured_mode = "json_schema"
+        with self._detecting:
+            if self.structured_mode == "auto":
+                self.structured_mode = "json_schema"
         return result
+
+    def _switch(self, exc: FormatRefused) -> str:
+        """On the first refusal, switch to ``json_object`` (and say so) once; return the mode settled on."""
+        with self._detecting:
+            if self.structured_mode == "auto":
+                why = f"HTTP {exc.args[0].status_code}: {_error_detail(exc.args[0], limit=120)}"
+                log.warning(f"the LLM at {self.where} refused json_schema ({why}); using json_object")
+                self.structured_mode = "json_object"
+            return self.structured_mode
 
     def _send(self, request: ChatRequest, mode: str) -> ChatResult:
         try:
             return self._with_retries(request, mode)
         except FormatRefused as exc:
-            other = "json_object" if mode == "json_schema" else "json_schema"
-            message = describe_api_error(exc.args[0], self.where, self.model)
-            raise LLMError(f"{message} (sent {mode}; try --structured-mode {other})") from exc
+            raise self._refusal(exc, mode) from exc
+
+    def _refusal(self, exc: FormatRefused, mode: str) -> LLMError:
+        other = "json_object" if mode == "json_schema" else "json_schema"
+        message = describe_api_error(exc.args[0], self.where, self.model)
+        return LLMError(f"{message} (sent {mode}; try --structured-mode {other})")
 
     def _with_retries(self, request: ChatRequest, mode: str) -> ChatResult:
         """One request, retried on transient failures; usage of discarded answers is kept."""

@@ -37,7 +37,8 @@ Storage design
   body, or a page's decoded Article JSON and canonical key (:class:`HttpRecord`).
 
 The database is opened in WAL mode so a digest's worker threads and a reader
-can share it; every write is its own short transaction.
+can share it; every write is its own short transaction (a run's
+articles seen are recorded in one).
 
 A file SQLite cannot read (not a database, or a malformed page found on
 opening or by any later query) raises :class:`StateError`, a one-line
@@ -50,34 +51,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import BrieferError
+from .base import StateError, is_corrupt, utc_now
 from .migrations import RUN_COUNTS, migrate
-
-_CORRUPT = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary codes)
-
-
-class StateError(BrieferError):
-    """The state file cannot be used; ``corrupt`` says whether moving it aside is the fix."""
-
-    exit_code = 2
-
-    def __init__(self, path: Path, detail: str, *, corrupt: bool):
-        self.path, self.detail, self.corrupt = path, detail, corrupt
-        if corrupt:
-            fix = "run `briefer doctor --repair` or move it aside"
-            super().__init__(f"The state file {path} is corrupt ({detail}); {fix}.")
-        else:
-            super().__init__(f"Cannot use the state file {path} ({detail}); check the file and its folder.")
-
-
-def is_corrupt(exc: sqlite3.Error) -> bool:
-    """Is this SQLite's "not a database" or "malformed" (rather than e.g. locked or read-only)?"""
-    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _CORRUPT
 
 
 class HttpRecord(NamedTuple):
@@ -169,15 +149,29 @@ class Store:
 
     def see_article(self, url: str, content_hash: str, title: str = "") -> tuple[str, bool]:
         """Record an article; return when it was first seen and whether that is now."""
-        now = utc_now()
+        return self.see_articles([(url, content_hash, title)])[0]
+
+    def see_articles(self, articles: Iterable[tuple[str, str, str]]) -> list[tuple[str, bool]]:
+        """:meth:`see_article` for each ``(url, content_hash, title)``, in one transaction (one commit)."""
         with self._locked():
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO articles (url, content_hash, title, first_seen) VALUES (?, ?, ?, ?)",
-                (url, content_hash, title, now),
-            )
-            row = self.db.execute(
-                "SELECT MIN(first_seen) FROM articles WHERE url = ? OR content_hash = ?", (url, content_hash)
-            ).fetchone()
+            self.db.execute("BEGIN")
+            try:
+                seen = [self._see(*article) for article in articles]
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        return seen
+
+    def _see(self, url: str, content_hash: str, title: str) -> tuple[str, bool]:
+        now = utc_now()
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO articles (url, content_hash, title, first_seen) VALUES (?, ?, ?, ?)",
+            (url, content_hash, title, now),
+        )
+        row = self.db.execute(
+            "SELECT MIN(first_seen) FROM articles WHERE url = ? OR content_hash = ?", (url, content_hash)
+        ).fetchone()
         return row[0], cursor.rowcount == 1 and row[0] == now
 
     def get_brief(self, brief_key: str) -> str | None:
@@ -294,7 +288,3 @@ class Store:
 def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
