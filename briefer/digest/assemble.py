@@ -24,7 +24,9 @@ def assemble_digest(
 ) -> Digest:
     """Label articles, cluster them into stories, merge facts and number the citations digest-wide."""
     labelled = [_digest_article(f"A{n}", u) for n, u in enumerate(articles, 1)]
-    groups = clusters([a.brief.article.text for a in labelled])
+    groups = clusters(
+        [a.brief.article.text for a in labelled], languages=[a.brief.meta.language for a in labelled]
+    )
     groups.sort(key=lambda g: (-len(g), g[0]))
     numbers: dict[tuple[str, int], int] = {}
     stories = [_story([labelled[i] for i in g], numbers) for g in groups]

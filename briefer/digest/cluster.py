@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from rapidfuzz import fuzz
 
 from ..groups import connected_groups, seeded_groups
+from ..language import language
 from ..models import Brief, Fact, FactKind
 from ..text import NEWS_FILLER, STOP_WORDS, ClaimSet, normalize, stem
 
@@ -83,11 +84,26 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.casefold().split()).encode()).hexdigest()
 
 
-def features(text: str) -> set[str]:
-    words = [
-        stem(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())
-    ]
-    return set(words)
+# Scripts written without spaces (kana, CJK ideographs, Thai): a "word" there is a whole clause,
+# so their features are pairs of characters.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def features(text: str, stop_words: frozenset[str] = STOPWORDS) -> set[str]:
+    """The words a report is compared by: stemmed, without the language's stop words; character pairs
+    where the script has no spaces."""
+    found = set()
+    for w in _WORD.findall(text.casefold()):
+        if _UNSPACED.search(w):
+            found.update(w[i : i + 2] for i in range(len(w) - 1))
+        elif w not in stop_words and (len(w) > 2 or w.isdigit()):
+            found.add(stem(w))
+    return found
+
+
+def stop_words_of(language_code: str) -> frozenset[str]:
+    """English stop words and news filler, plus the stop words of the report's own language."""
+    return STOPWORDS if language_code == "en" else STOPWORDS | language(language_code).stop_words
 
 
 class Signature(NamedTuple):
@@ -122,11 +138,11 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def signature(text: str) -> Signature:
+def signature(text: str, stop_words: frozenset[str] = STOPWORDS) -> Signature:
     import numpy as np
 
     a, b = _permutations()
-    found = sorted(features(text))
+    found = sorted(features(text, stop_words))
     if not found:
         return Signature(np.full(NUM_PERM, _EMPTY, dtype=np.uint32))
     hashes = [int.from_bytes(hashlib.sha1(f.encode()).digest()[:4], "little") for f in found]
@@ -162,12 +178,20 @@ def candidates(hashes: np.ndarray) -> list[np.ndarray]:
 
 
 def clusters(
-    texts: Sequence[str], threshold: float = NEAR_DUPLICATE, max_size: int = MAX_STORY
+    texts: Sequence[str],
+    threshold: float = NEAR_DUPLICATE,
+    max_size: int = MAX_STORY,
+    languages: Sequence[str] | None = None,
 ) -> list[list[int]]:
-    """Stories: groups of indices into ``texts`` that report one event, in first-index order."""
+    """Stories: groups of indices into ``texts`` that report one event, in first-index order.
+
+    ``languages`` (one ISO code per text; English when not given) choose the stop words left out.
+    """
     import numpy as np
 
-    hashes = np.array([signature(t).hashvalues for t in texts], dtype=np.uint32).reshape(len(texts), NUM_PERM)
+    codes = languages or ["en"] * len(texts)
+    rows = [signature(t, stop_words_of(code)).hashvalues for t, code in zip(texts, codes, strict=True)]
+    hashes = np.array(rows, dtype=np.uint32).reshape(len(texts), NUM_PERM)
     near = candidates(hashes)
 
     def scores(i: int, others: list[int]) -> list[float]:  # Signature.jaccard, one row per other
