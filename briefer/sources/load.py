@@ -8,7 +8,6 @@ from typing import BinaryIO
 
 from ..models import Article
 from .article import _SCHEME_RE, _URL_RE, MAX_BYTES, _fail, article_from_bytes, read_file, read_stream
-from .fetch import fetch_url
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 # A feed's root element, after an optional BOM, processing instructions, comments and doctype.
@@ -31,6 +30,8 @@ def load_article(
         data = read_stream(stdin if stdin is not None else sys.stdin.buffer, max_bytes=max_bytes)
         return article_from_bytes(data, source="-")
     if _URL_RE.match(arg):
+        from .fetch import fetch_url  # the safe fetcher (httpcore2) is loaded only for a URL
+
         got = fetch_url(arg, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
         _refuse_feed(arg, got.data, got.content_type)
         return article_from_bytes(got.data, source=arg, content_type=got.content_type, url=got.url)
