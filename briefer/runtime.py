@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .brief.chunking import estimate_tokens
@@ -41,6 +41,9 @@ CONCURRENCY = {BackendKind.local: 1, BackendKind.remote: 4}
 # gets every chunk of a long article at once, up to 16 (4 made a 9-chunk brief take three
 # latencies instead of one: benchmarks/perf.py long, 2.55x -> 1.22x the bare client).
 CHUNK_CONCURRENCY = {BackendKind.local: 1, BackendKind.remote: 16}
+# Re-asks the embedded model gets unless max_reasks is set: on the example article its
+# second re-ask grounded nothing (benchmarks/local_model.py; BENCHMARKS.md, "Embedded model").
+LOCAL_MAX_REASKS = 1
 # For --dry-run's estimate, measured against the embedded model's own counts of the example
 # article's first requests (tests/cassettes/example_brief.yaml): a proposed fact (quotes, speaker,
 # claim, kind, entities) costs about 75 completion tokens, and the chunker's tokenizer-free
@@ -63,6 +66,14 @@ _FINGERPRINT_FIELDS = (
 )
 
 
+def default_options(settings: Settings, kind: BackendKind) -> ExtractOptions:
+    """The extraction options from ``settings``, with the embedded model's own defaults where none is set."""
+    options = ExtractOptions.from_settings(settings)
+    if kind is BackendKind.local and settings.origin("max_reasks").layer == "default":
+        options = replace(options, max_reasks=LOCAL_MAX_REASKS)
+    return options
+
+
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
@@ -82,13 +93,16 @@ class Runtime:
             reason=choice.reason,
             chunk_tokens=settings.max_chunk_tokens or CHUNK_TOKENS[choice.kind],
             concurrency=concurrency or CONCURRENCY[choice.kind],
-            options=ExtractOptions.from_settings(settings),
+            options=default_options(settings, choice.kind),
             chunk_concurrency=settings.chunk_concurrency or CHUNK_CONCURRENCY[choice.kind],
         )
 
     def fingerprint(self) -> dict[str, Any]:
         """Everything besides the article that shapes a brief (the stored brief's key)."""
-        values = {f: str(getattr(self.settings, f)) for f in _FINGERPRINT_FIELDS}
+        options = vars(self.options)  # as resolved: a backend's own defaults included
+        values = {
+            f: str(options[f] if f in options else getattr(self.settings, f)) for f in _FINGERPRINT_FIELDS
+        }
         return {"prompt": load_prompts().version, "chunk_tokens": self.chunk_tokens, **values}
 
     def brief_key(self, text: str, title: str) -> str:
@@ -170,6 +184,7 @@ class Runtime:
             "model": self.expected_model() or "the server's first listed model",
             "structured_mode": "json_object" if local else "auto",
             "max_chunk_tokens": self.chunk_tokens,
+            "max_reasks": self.options.max_reasks,  # the embedded model's own default
             "chunk_concurrency": self.chunk_concurrency,
             "data_dir": s.state_dir(),
             "cache_dir": s.model_cache_dir(),

@@ -34,9 +34,11 @@ from briefer.brief.extract import ExtractOptions
 from briefer.brief.pipeline import brief_article
 from briefer.llm.base import ChatRequest
 from briefer.llm.openai import OpenAIBackend
+from briefer.llm.select import BackendKind
 from briefer.models import Article
 from briefer.output.check import uncited_lines
 from briefer.output.formats import render
+from briefer.runtime import CHUNK_TOKENS, LOCAL_MAX_REASKS
 
 RECORD = os.environ.get("BRIEFER_RECORD") == "1"
 CASSETTES = Path(__file__).parent / "cassettes"
@@ -48,6 +50,9 @@ FORBIDDEN = re.compile(
     r"authorization:|cookie:|openai-organization|openai-project|x-api-key|sk-[a-z0-9_-]{20,}"
 )
 RE_RECORD = "re-record with: BRIEFER_RECORD=1 pytest tests/test_cassettes.py"
+# The embedded model's defaults, as `briefer brief` resolves them with no setting given: the README's
+# quick start must print examples/kim-putin-summit.brief.md byte for byte.
+LOCAL = ExtractOptions(max_reasks=LOCAL_MAX_REASKS)
 
 
 def json_body(r1, r2):
@@ -148,7 +153,9 @@ def _is_miss(exc: BaseException | None) -> bool:
 def test_example_article_brief_from_real_exchanges(endpoint, offline):
     article = Article.model_validate({**_example().model_dump(), "source": "examples/kim-putin-summit.txt"})
     with replay("example_brief"):
-        brief = brief_article(article, backend(endpoint), max_chunk_tokens=300, options=ExtractOptions())
+        brief = brief_article(
+            article, backend(endpoint), max_chunk_tokens=CHUNK_TOKENS[BackendKind.local], options=LOCAL
+        )
     markdown = render(brief)
     assert brief.facts, "the real model grounded no fact at all"
     for c in brief.citations:

@@ -467,7 +467,7 @@ def test_missing_engine_says_how_to_install(tmp_path, monkeypatch):
 def test_command_line(tmp_path):
     server = local_server.LocalServer(tmp_path / "m.gguf", n_ctx=2048, n_threads=3, port=8123)
     assert server.command() == [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(tmp_path / "m.gguf"),
+        sys.executable, "-m", "briefer.llm.local.serve", "--model", str(tmp_path / "m.gguf"),
         "--host", "127.0.0.1", "--port", "8123", "--n_ctx", "2048", "--n_threads", "3",
     ]  # fmt: skip
     assert local_server.LocalServer("m").n_threads == os.cpu_count()

@@ -28,7 +28,10 @@ def settings_rows(runtime: Any) -> list[str]:
     decided = runtime.resolved()
     rows = []
     for name, value, origin in shown_settings(runtime.settings):
-        if value == "(none)" and decided.get(name) is not None:
+        overridden = (
+            runtime.settings.origin(name).layer == "default" and str(decided.get(name, value)) != value
+        )
+        if decided.get(name) is not None and (value == "(none)" or overridden):
             value, origin = str(decided[name]), f"{origin} (decided for this run)"
         rows.append((name, value, origin))
     width = max(len(name) for name, _, _ in rows)

@@ -102,7 +102,9 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--max-tokens", type=int, help="Answer budget of one LLM call (default 1024)."),
         click.option(
-            "--max-reasks", type=int, help="Re-asks after invalid or ungrounded answers (default 2)."
+            "--max-reasks",
+            type=int,
+            help="Re-asks after invalid or ungrounded answers (default 2; 1 for the embedded model).",
         ),
         click.option(
             "--language",

@@ -3,8 +3,10 @@
 The rest of briefer only ever sees an OpenAI-compatible ``base_url``
 (``LocalServer.base_url``) and talks to it through :mod:`briefer.llm.openai`.
 
-``python -m llama_cpp.server`` runs in its own session (so a terminal Ctrl-C
-reaches only briefer, which then stops the server in order), output to a log
+``python -m llama_cpp.server`` (started through :mod:`briefer.llm.local.serve`,
+which samples schema grammars faster, same answers) runs in its own session
+(so a terminal Ctrl-C reaches only briefer, which then stops the server in
+order), output to a log
 file whose tail is shown when startup fails. Stopping kills the whole process
 group. Orphans are prevented on every exit path: ``with`` blocks and
 exceptions (incl. KeyboardInterrupt) call ``stop()``, ``atexit`` covers normal
@@ -137,7 +139,7 @@ class LocalServer:
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, "-m", "briefer.llm.local.serve",  # llama_cpp.server, grammars sampled faster
             "--model", str(self.model_path),
             "--host", self.host,
             "--port", str(self.port),
