@@ -371,7 +371,8 @@ def test_a_retry_after_beyond_the_deadline_lists_the_source_at_once(origin):
     )
     [problem] = got.problems
     assert "HTTP 503" in problem.reason and "try again in 30 s" in problem.reason
-    assert time.monotonic() - started < 1.5 and len(origin.requests("/down.html")) == 1
+    # One request and no wait for the 30 s: the bound is far from both, so a loaded machine cannot fail it.
+    assert len(origin.requests("/down.html")) == 1 and time.monotonic() - started < 15
 
 
 def test_the_gate_spaces_the_starts_of_one_hosts_requests_and_caps_them():

@@ -172,7 +172,7 @@ def test_unreachable_port_is_a_fetch_error(site):
     site.close()
     err, elapsed = timed(fetch, site.url("/gone"), LOCAL)
     assert isinstance(err, FetchError) and "cannot be fetched" in str(err), err
-    assert elapsed < 2
+    assert elapsed < 8  # refused at once, not retried until the 10 s deadline (loose: machines are shared)
 
 
 # --- SSRF -----------------------------------------------------------------------
@@ -204,7 +204,7 @@ def test_default_policy_refuses_private_addresses_without_connecting(site, templ
     assert isinstance(err, BlockedAddress), err
     assert isinstance(err, InputError) and err.exit_code == 2
     assert "private" in str(err) and "not allowed" in str(err)
-    assert elapsed < 1.0
+    assert elapsed < 4  # refused before connecting, not after the 5 s deadline (loose: machines are shared)
     assert site.requests == []
 
 
