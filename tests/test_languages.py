@@ -204,6 +204,7 @@ def test_a_page_in_each_language_is_briefed_with_verified_citations(pages, code)
     markdown = render(brief)
     assert uncited_lines(markdown, brief) == []
     assert f'<div class="text" dir="auto" lang="{code}">' in render(brief, fmt="html")  # glyphs, direction
+    assert "translated" not in markdown
     assert (
         f'Write "claim" and "speaker" in {language(code).name}' in backend.history[0].messages[0]["content"]
     )
@@ -265,6 +266,11 @@ def test_claims_in_another_language_are_held_to_their_numbers():
         "Lindau's utility raises electricity prices by 12.5 percent from January 1."
     ]
     assert "15" in brief.dropped[0].reason
+    note = (
+        "claims translated by the model from German into English: only their names and numbers were checked"
+    )
+    assert note in render(brief) and note in render(brief, fmt="html")
+    assert note in render(brief, template="summary")
     system = backend.history[0].messages[0]["content"]
     assert 'Write "claim" and "speaker" in English, translating from the article\'s German' in system
     assert verify_brief(brief) == []

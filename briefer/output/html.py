@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 from ..models import Article, Brief, Fact
 from ..resources import resource_dir
 from .links import citation_url, source_base
-from .render import SECTIONS
+from .render import SECTIONS, translation_note
 
 TIERS = ("exact", "normalized", "fuzzy")
 # Opens the <details> holding a link's target (browsers differ in doing so themselves).
@@ -224,6 +224,7 @@ def render_html(brief: Brief, template: str = "brief", show_dropped: bool = Fals
             "dropped": brief.dropped,
             "meta": brief.meta,
             "counts": brief.meta.counts,
+            "translation": translation_note(brief.meta),
         },
     )
 

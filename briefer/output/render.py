@@ -19,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..errors import ConfigError
+from ..language import language
 from ..models import Article, Brief, Fact, FactKind
 from ..resources import resource_dir
 from .links import source_url
@@ -51,6 +52,7 @@ VARIABLES = {
         "meta": "model, prompt_version, structured_mode, chunks, usage, counts, failed_chunks",
         "counts": "proposed, grounded, dropped, merged, reasks and speaker counts",
         "show_dropped": "true with --show-dropped; brief.dropped lists the dropped facts and why",
+        "translation": "'' or, for claims in another language than the article's, what that means for checks",
     },
     "digest": {
         "digest": "the whole Digest: name, date, stories, articles, citations, not_covered, left_out",
@@ -205,7 +207,19 @@ def context(brief: Brief, show_dropped: bool = False) -> dict[str, Any]:
         "meta": brief.meta,
         "counts": brief.meta.counts,
         "show_dropped": show_dropped,
+        "translation": translation_note(brief.meta),
     }
+
+
+def translation_note(meta: Any) -> str:
+    """What a reader must know of claims the model wrote in another language than the article's."""
+    if meta.answer_language == meta.language:
+        return ""
+    source, target = language(meta.language).name, language(meta.answer_language).name
+    return (
+        f"claims translated by the model from {source} into {target}: only their names and numbers"
+        " were checked against the source"
+    )
 
 
 def render_template(template: str, values: dict[str, Any]) -> str:
