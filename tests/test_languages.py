@@ -291,3 +291,19 @@ def test_a_bad_language_setting_is_one_line_and_exit_2():
     result = CliRunner().invoke(cli, ["brief", str(EXAMPLE), "--language", "not a language", "--dry-run"])
     assert result.exit_code == 2, result.output
     assert "language" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_english_claims_for_a_german_article_get_a_clear_exit_3():
+    """What the embedded 0.5B model does: English claims whatever the prompt asks."""
+    from briefer.errors import LLMError
+
+    article = Article(text=text_of("de"), title=SENTENCES["de"][0])
+    claims = [
+        "The utility in Lindau is raising the price of electricity for all of its customers from the first of January.",
+        "The company said that the costs of buying power have gone up a lot since the start of May this year.",
+        "The city council will talk about a fund for the people who cannot pay their bills in December.",
+    ]
+    answer = {"facts": [fact(c, SENTENCES["de"][n + 1]) for n, c in enumerate(claims)]}
+    backend = FakeBackend(answer, answer, answer)
+    with pytest.raises(LLMError, match="wrote its claims in English, not German.*--answer-language en"):
+        brief_article(article, backend, max_chunk_tokens=1000, options=ExtractOptions())

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from .._version import __version__
 from ..errors import LLMError
-from ..language import ENGLISH_CODE, Language, detect, language
+from ..language import ENGLISH_CODE, Language, detect, language, looks_english
 from ..llm.base import Backend
 from ..models import Article, Brief, BriefMeta, Chunk, ChunkFailure, Citation, DroppedFact, Fact
 from .chunking import chunk_text
@@ -64,7 +64,7 @@ def brief_article(
         reasons = {f.reason for f in failures}
         raise LLMError(failures[0].reason if len(reasons) == 1 else f"No brief: {failures[0].reason}.")
     if not total.facts and total.counts.proposed:
-        raise LLMError(_nothing_verified(total))
+        raise LLMError(_nothing_verified(total, answer))
     facts, folded = merge_facts(total.facts)
     total.counts.merged = folded
     meta = BriefMeta(
@@ -152,9 +152,16 @@ def number_citations(article: Article, facts: list[GroundedFact], meta: BriefMet
     return Brief(article=article, facts=rendered, citations=citations, meta=meta)
 
 
-def _nothing_verified(total: ChunkOutcome) -> str:
+def _nothing_verified(total: ChunkOutcome, answer: Language) -> str:
     """Exit 3 rather than an empty brief: the model proposed facts and none could be verified."""
     first = total.dropped[0].reason if total.dropped else "no reason recorded"
+    claims = " ".join(d.claim for d in total.dropped)
+    if not answer.english and looks_english(claims):  # small models answer in English whatever they are told
+        return (
+            f"No brief: the LLM wrote its claims in English, not {answer.name}, so none of the"
+            f" {total.counts.proposed} could be checked against the article; use a stronger model"
+            " (--base-url/--model), or --answer-language en for a translated brief."
+        )
     return (
         f"No brief: none of the {total.counts.proposed} facts the LLM proposed could be verified against"
         f" the article (first problem: {first}); try a stronger model (--base-url/--model)."
