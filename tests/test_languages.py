@@ -210,6 +210,22 @@ def test_a_page_in_each_language_is_briefed_with_verified_citations(pages, code)
     )
 
 
+@pytest.mark.parametrize("code", CODES)
+def test_an_article_gets_the_worked_example_in_its_own_language(code):
+    """The embedded model wrote English claims for a German article until its example was German."""
+    from briefer.brief.prompts import load_prompts
+
+    examples = load_prompts().example
+    article = Article(text=text_of(code), title=SENTENCES[code][0])
+    chunk = chunk_text(article.text, 300, code)[0]
+    messages = chunk_messages(article, chunk, 8, language(code))
+    assert messages[1]["content"] == examples[code]["article"]
+    for f in examples[code]["answer"]["facts"]:  # every quote of the example is in its article
+        assert all(q in examples[code]["article"] for q in f["quotes"])
+    translated = chunk_messages(article, chunk, 8, language(code), language("en"))
+    assert translated[1]["content"] == examples["en"]["article"]  # English claims: the English example
+
+
 def test_an_english_article_gets_no_language_instruction():
     article = Article(text=EXAMPLE.read_text(encoding="utf-8"), title="t")
     chunk = chunk_text(article.text, 300)[0]
@@ -307,3 +323,12 @@ def test_english_claims_for_a_german_article_get_a_clear_exit_3():
     backend = FakeBackend(answer, answer, answer)
     with pytest.raises(LLMError, match="wrote its claims in English, not German.*--answer-language en"):
         brief_article(article, backend, max_chunk_tokens=1000, options=ExtractOptions())
+
+
+def test_statements_ending_in_other_scripts_stops_get_no_extra_period():
+    from briefer.output.render import sentence
+
+    assert sentence("市は増収を見込んでいる。") == "市は増収を見込んでいる。"
+    assert sentence("هل يزورها الناس؟") == "هل يزورها الناس؟"
+    assert sentence("Il a dit « oui »") == "Il a dit « oui »"
+    assert sentence("The port reopened") == "The port reopened."

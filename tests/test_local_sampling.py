@@ -44,7 +44,7 @@ def test_greedy_first_sampling_gives_the_stock_answer_token_for_token():
     request = {
         "messages": [
             {"role": "system", "content": "Answer with JSON only: the facts of the article, quotes copied."},
-            {"role": "user", "content": prompts.example["article"]},
+            {"role": "user", "content": prompts.example["en"]["article"]},
         ],
         "response_format": {"type": "json_object", "schema": extraction_schema(4, 2)},
         "max_tokens": 160,

@@ -93,9 +93,13 @@ def cites(fact: Fact) -> Markup:
     return Markup("".join(f"[{i}]" for i in fact.citations))
 
 
+# What may end a sentence: Latin, CJK (。！？」), Arabic (؟) and Devanagari (।) stops, closing quotes.
+_ENDS = ".!?\"'\u201d\u2019\u00bb\u3002\uff01\uff1f\u300d\u300f\u061f\u06d4\u0964"
+
+
 def sentence(text: str) -> str:
     text = text.strip()
-    return text if text[-1:] in ".!?\"'\u201d\u2019" else text + "."
+    return text if text[-1:] in _ENDS else text + "."
 
 
 def environment(directory: Path) -> SandboxedEnvironment:
