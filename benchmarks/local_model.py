@@ -40,7 +40,6 @@ from pathlib import Path
 
 from briefer import load_article
 from briefer.brief import extract
-from briefer.brief.pipeline import brief_article
 from briefer.brief.prompts import extraction_schema, facts_wanted
 from briefer.config import load_settings
 from briefer.llm.base import ChatRequest
@@ -156,13 +155,7 @@ def one_brief(backend, runtime: Runtime, article, sampling: dict) -> dict:
         calls.create = lambda **kw: create(**kw, extra_body=sampling)
     start = time.perf_counter()
     with recorder.checking():
-        brief = brief_article(
-            article,
-            recorder,
-            max_chunk_tokens=runtime.chunk_tokens,
-            options=runtime.options,
-            concurrency=runtime.chunk_concurrency,
-        )
+        brief = runtime.brief(article, recorder)
     seconds = time.perf_counter() - start
     calls.create = create
     c, u = brief.meta.counts, brief.meta.usage

@@ -8,8 +8,8 @@ resident memory) and ``cpu_s`` (user + system CPU of the whole process, start-up
 included), both from ``resource.getrusage``, and what it did.
 
 - ``brief``: briefer's library API, as ``briefer brief`` uses it: ``Runtime.resolve``
-  of ``load_settings({base_url, model, cache: False})``, ``brief_article`` with the
-  runtime's chunk size and chunk concurrency, the Markdown rendered.
+  of ``load_settings({base_url, model, cache: False})``, ``Runtime.brief`` (``brief_article`` with the
+  runtime's chunk size and chunk concurrency), the Markdown rendered.
 - ``digest``: ``run_digest`` on a config whose ``concurrency`` is set, with the
   data directory given by the parent (a fresh one, or the same one for a re-run).
 - ``bare``: the request bodies briefer sent, replayed with a bare ``openai.OpenAI``
@@ -45,7 +45,6 @@ def settings_for(args: dict[str, Any], **more: Any) -> Any:
 
 
 def brief(args: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    from briefer.brief.pipeline import brief_article
     from briefer.output.formats import render
     from briefer.runtime import Runtime
     from briefer.sources import load_article
@@ -54,13 +53,7 @@ def brief(args: dict[str, Any]) -> Callable[[], dict[str, Any]]:
         runtime = Runtime.resolve(settings_for(args, cache=False))
         article = load_article(args["article"])
         with runtime.open_store() as store, runtime.backend(store) as backend:
-            result = brief_article(
-                article,
-                backend,
-                max_chunk_tokens=runtime.chunk_tokens,
-                options=runtime.options,
-                concurrency=runtime.chunk_concurrency,
-            )
+            result = runtime.brief(article, backend)
         text = render(result, fmt="md", template=runtime.settings.template, show_dropped=False)
         return {"facts": len(result.facts), "chunks": result.meta.chunks, "chars": len(text)}
 

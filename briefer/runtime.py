@@ -20,14 +20,14 @@ from typing import Any
 
 from .brief.chunking import estimate_tokens
 from .brief.extract import ExtractOptions
-from .brief.pipeline import article_chunks, article_languages
+from .brief.pipeline import article_chunks, article_languages, brief_article
 from .brief.prompts import chunk_messages, facts_wanted, load_prompts
 from .config import Settings
 from .errors import redact
 from .language import Language
 from .llm.base import Backend
 from .llm.select import BackendKind, choose, open_backend
-from .models import Article, Chunk
+from .models import Article, Brief, Chunk
 from .state.lazy import LazyStore
 from .state.repair import UnusableStore
 from .state.store import StateError, Store
@@ -190,6 +190,21 @@ class Runtime:
             "cache_dir": s.model_cache_dir(),
             "n_threads": os.cpu_count() if local else None,
         }
+
+    def brief(
+        self, article: Article, backend: Backend, *, concurrency: int | None = None, **hooks: Any
+    ) -> Brief:
+        """``article`` briefed as this run resolved it: chunk size, options and chunk concurrency
+        (``concurrency`` overrides the last; ``hooks`` are :func:`brief_article`'s progress callbacks)."""
+        chunks_at_once = self.chunk_concurrency if concurrency is None else concurrency
+        return brief_article(
+            article,
+            backend,
+            max_chunk_tokens=self.chunk_tokens,
+            options=self.options,
+            concurrency=chunks_at_once,
+            **hooks,
+        )
 
     def chunks(self, article: Article) -> list[Chunk]:
         """The chunks a brief of ``article`` asks about, as the pipeline cuts them."""

@@ -124,7 +124,6 @@ def _describe(runtime: Any, sources: list, show_prompt: int | None) -> None:
 
 def _brief_all(sources: list, runtime: Any, target: Any, quiet: bool, shape: dict[str, Any]) -> int:
     """Brief every article on one backend; returns the exit status (the first failure's)."""
-    from ..brief.pipeline import brief_article
     from .batch import recorded, run_each
     from .progress import Status, chunk_progress
 
@@ -137,14 +136,8 @@ def _brief_all(sources: list, runtime: Any, target: Any, quiet: bool, shape: dic
             count = (lambda: len(runtime.chunks(article))) if not quiet else None  # for a progress bar
             with recorded(store, backend, label, article) as run:
                 with chunk_progress(quiet, label, count, several) as progress:
-                    run.result = brief_article(
-                        article,
-                        backend,
-                        max_chunk_tokens=runtime.chunk_tokens,
-                        options=runtime.options,
-                        on_chunk=progress,
-                        concurrency=runtime.chunk_concurrency,
-                        on_outcome=progress.outcome,
+                    run.result = runtime.brief(
+                        article, backend, on_chunk=progress, on_outcome=progress.outcome
                     )
                 run.output = target.put(arg, _render(run.result, shape))
             if shape["open_view"]:

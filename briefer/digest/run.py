@@ -34,7 +34,6 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from ..brief.pipeline import brief_article
 from ..config import Settings
 from ..errors import BrieferError, NothingBriefed
 from ..llm.base import Backend
@@ -239,7 +238,7 @@ def _extract_one(u: Unique, backend: Backend, run: _Run) -> NotCovered | None:
     """Brief one article and store the brief at once; any failure becomes the article's problem."""
     rt = run.runtime
     try:
-        u.brief = brief_article(u.item.article, backend, max_chunk_tokens=rt.chunk_tokens, options=rt.options)
+        u.brief = rt.brief(u.item.article, backend, concurrency=1)  # articles run in parallel, not chunks
     except Exception as exc:  # noqa: BLE001 -- one article never sinks the digest
         reason = str(exc) if isinstance(exc, BrieferError) else f"internal error: {type(exc).__name__}: {exc}"
         return NotCovered(source=u.address, reason=reason)
