@@ -18,19 +18,23 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import synthetic  # noqa: E402 -- the tests' synthetic corpus, one definition for both
+
 from briefer.brief.extract import GroundedFact
-from briefer.brief.grounding import Grounded
 from briefer.brief.merge import _combine, merge_facts, same_fact
 from briefer.digest import cluster
 from briefer.digest.cluster import StoryFact, clusters, signature, story_facts
 from briefer.groups import connected_groups
-from briefer.models import Article, Brief, BriefMeta, Citation, Fact, FactKind, GroundingCounts, Span, Usage
+from briefer.models import Brief, Fact
 from briefer.text import ClaimSet, normalize, numbers, same_claim
 
 # --- the old algorithms, as they were -------------------------------------------
@@ -108,80 +112,17 @@ def corpus(n: int, seed: int = 1, topics: int = 10) -> tuple[list[str], list[tup
     return texts, labels
 
 
-# --- synthetic facts -----------------------------------------------------------------
-
-PEOPLE = "Ines Berg|Tomas Lund|Aino Vale|Marek Holt|Sara Quist|Jonas Ekman|Lea Varga|Ruben Sola".split("|")
-GROUPS = "the council|the harbour office|the ministry|the union|the court|the police|the coast guard".split(
-    "|"
-)
-PLACES = "Halden|Skarve|Velmora|Ostra|Korsund|Brevik|Tallin|Marden|Lysa|Fjell|Orne|Kaldo".split("|")
-DOINGS = (
-    "approved a budget of {n} million|closed {n} schools|opened the new bridge|delayed the vote|"
-    "ordered an inquiry into the fire|hired {n} inspectors|cut ferry fares|banned night flights|"
-    "reported {n} injuries|rejected the appeal|raised the speed limit|moved the market|"
-    "found a crack in the pier|evacuated {n} homes|signed the trade deal|suspended the mayor"
-).split("|")
-WHEN = "on Monday|on Tuesday|on Friday|last week|in April|by June|overnight|this morning".split("|")
-WHY = "after|while|because|although|before|as|even though|just after".split("|")
-
-
-def sentence(rng: random.Random) -> str:
-    """A statement with a subordinate clause, e.g. "The union closed 12 schools in Ostra on Monday, as ..."."""
-    who, other = rng.sample(PEOPLE + GROUPS, 2)
-    doing, other_doing = (d.format(n=rng.randint(2, 400)) for d in rng.sample(DOINGS, 2))
-    return (
-        f"{who[0].upper()}{who[1:]} {doing} in {rng.choice(PLACES)} {rng.choice(WHEN)},"
-        f" {rng.choice(WHY)} {other} {other_doing}."
-    )
-
-
-def reworded(rng: random.Random, text: str) -> str:
-    """The same statement in slightly different words: a word dropped, or the full stop."""
-    tokens = text.rstrip(".").split()
-    if rng.random() < 0.5 and len(tokens) > 4:
-        del tokens[rng.randrange(1, len(tokens) - 1)]
-    return " ".join(tokens) + rng.choice([".", ""])
+# --- synthetic facts: tests/synthetic.py, shared with the scaling tests ----------------------
 
 
 def article_facts(n: int, seed: int = 2) -> list[GroundedFact]:
-    """``n`` facts of one article: one per sentence, and about one in six restated by a second chunk."""
-    rng = random.Random(seed)
-    sentences = [sentence(rng) for _ in range(n)]
-    text = " ".join(sentences)
-    facts, at = [], 0
-    for s in sentences:
-        start = text.index(s, at)
-        at = start + len(s)
-        facts.append(_grounded(text, s, start, at, rng))
-        if rng.random() < 0.17:
-            facts.append(_grounded(text, reworded(rng, s), start + s.index(" ") + 1, at, rng))
-    return facts[:n]
+    """``n`` facts of one article from up to 8 chunks, about one in six restated."""
+    return synthetic.article_facts(n, random.Random(seed), chunks=8)
 
 
-def _grounded(text: str, claim: str, start: int, end: int, rng: random.Random) -> GroundedFact:
-    span = Grounded(Span.of(text, start, end), "exact", 100.0)
-    return GroundedFact(claim, FactKind.event, [], [span], rng.randrange(8))
-
-
-def story_briefs(articles: int, facts_each: int = 2, seed: int = 3) -> list[Brief]:
-    """``articles`` reports of one story: each restates ``facts_each`` facts of a shared pool."""
-    rng = random.Random(seed)
-    pool = [sentence(rng) for _ in range(max(2, articles * facts_each // 3))]
-    return [_brief([reworded(rng, s) for s in rng.sample(pool, facts_each)], rng) for _ in range(articles)]
-
-
-META = dict(model="m", prompt_version="p", structured_mode="json_schema", briefer_version="0", chunks=1)
-
-
-def _brief(sentences: list[str], rng: random.Random) -> Brief:
-    text = " ".join(sentences)
-    citations, facts = [], []
-    for n, s in enumerate(sentences, 1):
-        start = text.index(s)
-        citations.append(Citation(id=n, span=Span.of(text, start, start + len(s)), match="exact"))
-        facts.append(Fact(claim=reworded(rng, s), kind="event", citations=[n]))
-    meta = BriefMeta(**META, usage=Usage(), counts=GroundingCounts())
-    return Brief(article=Article(text=text), facts=facts, citations=citations, meta=meta)
+def story_briefs(articles: int, seed: int = 3) -> list[Brief]:
+    """``articles`` reports of one story, each restating 2 facts of a shared pool."""
+    return synthetic.story_briefs(2 * articles, random.Random(seed))
 
 
 # --- timing ------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""Synthetic, seeded facts and briefs for the scaling tests and ``benchmarks/cluster_bench.py``.
+
+Template sentences (names, places, numbers, a subordinate clause); one
+article's facts include near-identical restatements from overlapping chunks;
+one story's reports restate a shared pool of facts in their own words.
+"""
+
+from __future__ import annotations
+
+import random
+
+from briefer.brief.extract import GroundedFact
+from briefer.brief.grounding import Grounded
+from briefer.models import Article, Brief, BriefMeta, Citation, Fact, FactKind, GroundingCounts, Span, Usage
+
+PEOPLE = "Ines Berg|Tomas Lund|Aino Vale|Marek Holt|Sara Quist|Jonas Ekman|Lea Varga|Ruben Sola".split("|")
+GROUPS = "the council|the harbour office|the ministry|the union|the court|the police|the coast guard".split(
+    "|"
+)
+PLACES = "Halden|Skarve|Velmora|Ostra|Korsund|Brevik|Tallin|Marden|Lysa|Fjell|Orne|Kaldo".split("|")
+DOINGS = (
+    "approved a budget of {n} million|closed {n} schools|opened the new bridge|delayed the vote|"
+    "ordered an inquiry into the fire|hired {n} inspectors|cut ferry fares|banned night flights|"
+    "reported {n} injuries|rejected the appeal|raised the speed limit|moved the market|"
+    "found a crack in the pier|evacuated {n} homes|signed the trade deal|suspended the mayor"
+).split("|")
+WHEN = "on Monday|on Tuesday|on Friday|last week|in April|by June|overnight|this morning".split("|")
+LINKS = "after|while|because|although|before|as|even though|just after".split("|")
+
+
+def sentence(rng: random.Random) -> str:
+    """A statement with a subordinate clause, e.g. "The union closed 12 schools in Ostra on Monday, as ..."."""
+    who, other = rng.sample(PEOPLE + GROUPS, 2)
+    doing, other_doing = (d.format(n=rng.randint(2, 400)) for d in rng.sample(DOINGS, 2))
+    return (
+        f"{who[0].upper()}{who[1:]} {doing} in {rng.choice(PLACES)} {rng.choice(WHEN)},"
+        f" {rng.choice(LINKS)} {other} {other_doing}."
+    )
+
+
+def reworded(rng: random.Random, text: str) -> str:
+    """The same statement in slightly different words: a word dropped, or the full stop."""
+    tokens = text.rstrip(".").split()
+    if rng.random() < 0.5:
+        del tokens[rng.randrange(1, len(tokens) - 1)]
+    return " ".join(tokens) + rng.choice([".", ""])
+
+
+def article_facts(n: int, rng: random.Random, chunks: int = 1) -> list[GroundedFact]:
+    """``n`` facts of one article, one per sentence, about one in six restated by a second chunk.
+
+    With ``chunks`` > 1 each fact comes from a random one of that many chunks.
+    """
+    sentences = [sentence(rng) for _ in range(n)]
+    text = " ".join(sentences)
+    facts, at = [], 0
+
+    def chunk() -> int:
+        return rng.randrange(chunks) if chunks > 1 else 0
+
+    for s in sentences:
+        start = text.index(s, at)
+        at = start + len(s)
+        facts.append(grounded(text, s, start, at, chunk()))
+        if rng.random() < 0.17:
+            facts.append(grounded(text, reworded(rng, s), start + s.index(" ") + 1, at, chunk()))
+    return facts[:n]
+
+
+def grounded(text: str, claim: str, start: int, end: int, chunk: int = 0) -> GroundedFact:
+    return GroundedFact(
+        claim, FactKind.event, [], [Grounded(Span.of(text, start, end), "exact", 100.0)], chunk
+    )
+
+
+def story_briefs(facts: int, rng: random.Random) -> list[Brief]:
+    """Reports of one story, two facts each, restating a shared pool of facts in their own words."""
+    pool = [sentence(rng) for _ in range(max(2, facts // 3))]
+    return [brief([reworded(rng, s) for s in rng.sample(pool, 2)], rng) for _ in range(facts // 2)]
+
+
+def brief(sentences: list[str], rng: random.Random) -> Brief:
+    text = " ".join(sentences)
+    citations, facts = [], []
+    for n, s in enumerate(sentences, 1):
+        start = text.index(s)
+        citations.append(Citation(id=n, span=Span.of(text, start, start + len(s)), match="exact"))
+        facts.append(Fact(claim=reworded(rng, s), kind="event", citations=[n]))
+    meta = BriefMeta(
+        model="m",
+        prompt_version="p",
+        structured_mode="json_schema",
+        briefer_version="0",
+        chunks=1,
+        usage=Usage(),
+        counts=GroundingCounts(),
+    )
+    return Brief(article=Article(text=text), facts=facts, citations=citations, meta=meta)
