@@ -221,12 +221,13 @@ class Runtime:
     def estimate(self, article: Article, chunks: list[Chunk]) -> tuple[int, int]:
         """About how many (prompt, completion) tokens a brief costs, before any re-ask."""
         prompt = completion = 0
+        lang, answer = self.languages(article)  # detected once, not per chunk
         for chunk in chunks:
-            messages = self.messages(article, chunk)
+            messages = chunk_messages(article, chunk, self.options.max_facts, lang, answer)
             prompt += round(
                 PROMPT_TOKENS_SCALE
                 * sum(estimate_tokens(m["content"]) + TOKENS_PER_MESSAGE for m in messages)
             )
-            wanted = facts_wanted(chunk, self.options.max_facts, self.languages(article)[0].code)
+            wanted = facts_wanted(chunk, self.options.max_facts, lang.code)
             completion += min(self.options.max_tokens, wanted * TOKENS_PER_FACT)
         return prompt, completion
