@@ -162,6 +162,19 @@ def test_dry_run_shows_settings_with_their_origin_chunks_and_an_estimate(
     assert re.search(r"estimate  about [\d,]+ prompt \+ [\d,]+ completion tokens in \d+ calls", out)
 
 
+def test_dry_run_names_each_articles_language_and_the_local_models_own_re_asks(server, tmp_path):
+    german = ROOT / "tests" / "data" / "languages" / "de.txt"
+    result = run(server, str(EXAMPLE), str(german), "--dry-run", "--answer-language", "en")
+    assert result.exit_code == 0, result.stderr
+    assert "English (en, detected)" in result.stdout
+    assert "German (de, detected), claims in English" in result.stdout
+    result = CliRunner().invoke(cli, ["brief", str(german), "--dry-run", "--language", "fr"])
+    assert "French (fr, set)" in result.stdout
+    assert re.search(
+        r"max_reasks +1 +default \(decided for this run\)\n", result.stdout
+    )  # the embedded model
+
+
 def test_dry_run_never_shows_credentials_in_the_base_url():
     url = "http://alice:s3cret@127.0.0.1:9/v1"
     result = CliRunner().invoke(cli, ["brief", str(EXAMPLE), "--dry-run", "--base-url", url])

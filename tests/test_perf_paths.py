@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from conftest import ROOT
 from support import LLAMA_CPP_PYTHON_500, completion, error
 from support import stub_backend as backend
 
@@ -93,6 +94,20 @@ def test_small_blocks_score_exactly_as_cdist_does():
         expected = {(index[r], index[c]) for r, c in zip(*scores.nonzero(), strict=True) if c > r}
         assert _pairs_scoring(index, texts, scorer, cutoff) == expected
         assert expected  # the sample has pairs that pass
+
+
+def test_reading_a_file_does_not_load_the_fetcher():
+    """The safe fetcher (httpcore2) is for URLs; a brief of a local file never needs it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from briefer.sources import load_article;"
+        "load_article('examples/kim-putin-summit.txt');"
+        "print('briefer.sources.netfetch' in sys.modules, 'httpcore2' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False False"
 
 
 def test_merging_one_articles_facts_does_not_import_numpy():
