@@ -489,3 +489,18 @@ def test_a_url_that_is_a_feed_is_refused_with_a_hint(server, path, monkeypatch):
         f"briefer: error: {url} is an RSS/Atom feed, not an article; to brief its entries, list it under"
         " [sources] feeds = [...] in a digest config and run `briefer digest CONFIG`"
     )
+
+
+def test_the_embedded_models_own_re_asks_are_in_the_stored_briefs_key(monkeypatch):
+    """One re-ask for the embedded model unless max_reasks is set anywhere; the key says what ran."""
+    from briefer.runtime import LOCAL_MAX_REASKS
+
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFER_API_KEY", "BRIEFER_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    local = Runtime.resolve(load_settings())
+    assert local.options.max_reasks == LOCAL_MAX_REASKS and local.fingerprint()["max_reasks"] == "1"
+    chosen = Runtime.resolve(load_settings({"max_reasks": 2}))
+    assert chosen.options.max_reasks == 2 and chosen.fingerprint()["max_reasks"] == "2"
+    assert local.brief_key("t", "x") != chosen.brief_key("t", "x")
+    remote = Runtime.resolve(load_settings({"base_url": "http://127.0.0.1:9/v1"}))
+    assert remote.options.max_reasks == 2
