@@ -72,10 +72,8 @@ class Origin:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
-                started = time.monotonic()
-                status = origin.answer(self)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                origin.log.append(Request(self.path, headers, status, started))
+                self.started = time.monotonic()
+                origin.answer(self)
 
             def log_message(self, *args):
                 pass
@@ -109,8 +107,10 @@ class Origin:
             return self.send(handler, 304, validators, b"")
         return self.send(handler, 200, {"Content-Type": res.ctype, **validators}, res.body)
 
-    @staticmethod
-    def send(handler, status: int, headers: dict[str, str], body: bytes) -> int:
+    def send(self, handler, status: int, headers: dict[str, str], body: bytes) -> int:
+        # Logged before the answer goes out: a client that has its answer finds its request here.
+        asked = {k.lower(): v for k, v in handler.headers.items()}
+        self.log.append(Request(handler.path, asked, status, handler.started))
         handler.send_response(status)
         for key, value in headers.items():
             handler.send_header(key, value)
