@@ -14,7 +14,8 @@ A configuration is ``default`` or comma-separated ``key=value`` overrides of the
 local defaults: chunk_tokens, max_reasks, max_facts, max_tokens, n_threads,
 n_ctx, repeat_penalty and top_k (sent as extra_body), ``engine=stock`` (plain
 ``llama_cpp.server``, without briefer.llm.local.serve's faster grammar
-sampling) and, last, ``server=ARG,ARG`` (extra server arguments). Every brief
+sampling and its RepeatStop), ``server=--no-repeat-stop`` (briefer's server
+without RepeatStop) and, last, ``server=ARG,ARG`` (extra server arguments). Every brief
 runs on a freshly started server, as ``briefer brief`` does.
 
 Tokens/s mode: one chunk's first request, exactly as briefer sends it, through
@@ -110,6 +111,7 @@ class Recorder:
 
     def __init__(self, backend):
         self.backend, self.attempts, self._pending = backend, [], None
+        self.distinct: set[tuple] = set()  # grounded facts, a verbatim copy of one counted once
 
     @property
     def model(self):
@@ -138,6 +140,9 @@ class Recorder:
             attempt, self._pending = self._pending, None
             attempt.grounded = outcome.counts.grounded - before
             self.attempts.append(attempt)
+            self.distinct.update(
+                (f.claim, tuple((g.span.start, g.span.end) for g in f.grounded)) for f in outcome.facts
+            )
             return answer
 
         extract._check = check
@@ -167,6 +172,7 @@ def one_brief(backend, runtime: Runtime, article, sampling: dict) -> dict:
         "completion": u.completion_tokens,
         "proposed": c.proposed,
         "grounded": c.grounded,
+        "distinct": len(recorder.distinct),
         "rendered": len(brief.facts),
         "reasks": c.reasks,
         "first_grounded": sum(a.grounded for a in recorder.attempts if a.number == 0),
@@ -192,6 +198,7 @@ def report(config: Config, runs: list[dict]) -> str:
     seconds = statistics.median(x["seconds"] for x in runs)
     per_fact = seconds / r["grounded"] if r["grounded"] else float("inf")
     tokens_per_fact = r["completion"] / r["grounded"] if r["grounded"] else float("inf")
+    per_distinct = seconds / r["distinct"] if r["distinct"] else float("inf")
     reask_yield = 1000 * r["reask_grounded"] / r["reask_completion"] if r["reask_completion"] else 0.0
     first_yield = 1000 * r["first_grounded"] / r["first_completion"] if r["first_completion"] else 0.0
     times = ", ".join(f"{x['seconds']:.1f}" for x in runs)
@@ -204,6 +211,7 @@ def report(config: Config, runs: list[dict]) -> str:
         f"  prompt {r['prompt']}  completion {r['completion']}  tok/s {r['completion'] / seconds:4.1f}\n"
         f"  proposed {r['proposed']}  grounded {r['grounded']}  rendered {r['rendered']}  re-asks {r['reasks']}"
         f"  s/grounded {per_fact:5.2f}  completion/grounded {tokens_per_fact:5.0f}{same}\n"
+        f"  distinct grounded {r['distinct']} (verbatim copies counted once)  s/distinct {per_distinct:5.2f}\n"
         f"  first asks: {r['first_grounded']} grounded for {r['first_completion']} tokens ({first_yield:.1f}/1k)"
         f"  re-asks: {r['reask_grounded']} grounded for {r['reask_completion']} tokens ({reask_yield:.1f}/1k)"
         f"  [{r['by_attempt']}]"
@@ -272,13 +280,14 @@ def tps(repeats: int) -> None:
             )
         )
     settings = runtime.settings
-    with open_local(runtime) as backend:
+    # Sampling speed only: RepeatStop off on both sides, so every side writes the same tokens.
+    with open_local(runtime, ("--no-repeat-stop",)) as backend:
         n_threads = backend.server.n_threads
         stock_sampler = Llama._init_sampler
 
         def in_process(fast: bool):
             if fast:
-                serve.patch()
+                serve.patch(repeat_stop=False)
             llm = Llama(
                 model_path=str(backend.info.path), n_ctx=settings.n_ctx, n_threads=n_threads, verbose=False
             )
