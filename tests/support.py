@@ -5,6 +5,8 @@
 handler acts out on the socket (``hang``, ``reset``, ``partial``,
 ``invalid_json``). ``respond``, if set, answers from the request body instead.
 ``Faulty`` injects one fault kind at a seeded rate, so fault tests repeat exactly.
+``Loopback`` and ``Quiet`` are the plain web servers of the fetching, feed and
+digest-source tests.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import json
 import random
 import socket
+import ssl
 import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -116,6 +119,41 @@ class Faulty(Scripted):
             bad = self.random.random() < self.rate
             self.faults += bad
         return fault(self.kind) if bad else self.good
+
+
+class Quiet(BaseHTTPRequestHandler):
+    """A request handler that logs nothing (pytest shows what failed) and sends an answer in one call."""
+
+    def send(self, status: int, headers: dict[str, str], body: bytes = b"", length: bool = True) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        if length:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class Loopback:
+    """A real HTTP(S) server on 127.0.0.1 and a free port, serving on a daemon thread until ``close()``."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @contextlib.contextmanager

@@ -10,14 +10,12 @@ import re
 import select
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import support
 from click.testing import CliRunner
 from conftest import EXAMPLE, ROOT
-from support import completion
+from support import Loopback, Quiet, completion
 from test_cli import ANSWER
 
 from briefer.cli.main import cli
@@ -454,7 +452,7 @@ def test_every_article_is_read_before_any_is_sent_and_a_failure_does_not_sink_th
     assert f"briefer: error: {bad}: " in result.stderr
 
 
-class _Feeds(BaseHTTPRequestHandler):
+class _Feeds(Quiet):
     FEEDS = {
         "/rss": ("application/rss+xml", b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>'),
         "/atom-as-xml": ("text/xml", b'<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom"/>'),
@@ -462,28 +460,19 @@ class _Feeds(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802
         ctype, body = self.FEEDS[self.path]
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send(200, {"Content-Type": ctype}, body)
 
 
 @pytest.mark.parametrize("path", ["/rss", "/atom-as-xml"])
 def test_a_url_that_is_a_feed_is_refused_with_a_hint(server, path, monkeypatch):
     for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
-    feeds = ThreadingHTTPServer(("127.0.0.1", 0), _Feeds)
-    threading.Thread(target=feeds.serve_forever, daemon=True).start()
+    feeds = Loopback(_Feeds)
     try:
-        url = f"http://127.0.0.1:{feeds.server_address[1]}{path}"
+        url = f"{feeds.base}{path}"
         result = run(server, url, "--allow-private-hosts")
     finally:
-        feeds.shutdown()
-        feeds.server_close()
+        feeds.close()
     assert result.exit_code == 2 and server.requests == []
     assert result.stderr.strip() == (
         f"briefer: error: {url} is an RSS/Atom feed, not an article; to brief its entries, list it under"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import html
 import os
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from support import Loopback, Quiet
 from test_digest import ByText, opener
 
 from briefer.config import load_settings
@@ -51,36 +50,22 @@ def rss(base: str, items: list[tuple[str, datetime]]) -> bytes:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Coast Courier</title>{entries}</channel></rss>'.encode()
 
 
-class Site:
+class Site(Loopback):
     """A real HTTP server with a dict of routes: path -> (status, content type, body)."""
 
     def __init__(self):
         self.routes: dict[str, tuple[int, str, bytes]] = {}
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
+        class Handler(Quiet):
+            def do_GET(self):  # noqa: N802
                 path = self.path.split("?", 1)[0]
                 if path == "/slow.html":
                     time.sleep(SLOW)
                 status, ctype, body = site.routes.get(path, (404, "text/html", b"<h1>Not found</h1>"))
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send(status, {"Content-Type": ctype}, body)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 @pytest.fixture
@@ -224,17 +209,13 @@ def test_without_the_opt_in_internal_addresses_are_refused_and_listed(site, tmp_
 
 def test_sigterm_ends_a_digest_stuck_in_a_download_within_two_seconds(tmp_path):
     """A page that drips forever: SIGTERM must cancel the download, not wait for its deadline."""
-    import http.server
     import signal
     import subprocess
     import sys
-    import threading
 
-    class Drip(http.server.BaseHTTPRequestHandler):
+    class Drip(Quiet):
         def do_GET(self):  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
+            self.send(200, {"Content-Type": "text/html"}, length=False)
             for _ in range(600):
                 try:
                     self.wfile.write(b" ")
@@ -243,13 +224,9 @@ def test_sigterm_ends_a_digest_stuck_in_a_download_within_two_seconds(tmp_path):
                     return
                 time.sleep(0.1)
 
-        def log_message(self, *args):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Drip)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = Loopback(Drip)
     config = tmp_path / "digest.toml"
-    url = f"http://127.0.0.1:{srv.server_address[1]}/drip"
+    url = f"{srv.base}/drip"
     config.write_text(
         f'name = "x"\nallow_private_hosts = true\n[sources]\nurls = ["{url}"]\ntimeout = 120\n',
         encoding="utf-8",
@@ -270,4 +247,4 @@ def test_sigterm_ends_a_digest_stuck_in_a_download_within_two_seconds(tmp_path):
         assert proc.returncode != 0
     finally:
         proc.kill()
-        srv.shutdown()
+        srv.close()

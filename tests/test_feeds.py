@@ -11,11 +11,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import feedparser
 import pytest
+from support import Loopback, Quiet
 from test_digest import ByText, make_config, opener
 from test_digest_sources import page
 
@@ -56,7 +56,7 @@ class Request:
     started: float
 
 
-class Origin:
+class Origin(Loopback):
     """A loopback server whose resources send ETag/Last-Modified and answer conditional GETs with 304.
 
     ``fail[path]`` lists ``(status, headers)`` answers given before the resource itself.
@@ -70,20 +70,14 @@ class Origin:
         self.lock = threading.Lock()
         origin = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(Quiet):
             def do_GET(self):  # noqa: N802
                 self.started = time.monotonic()
                 origin.answer(self)
 
-            def log_message(self, *args):
-                pass
+        super().__init__(Handler)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def answer(self, handler: BaseHTTPRequestHandler) -> int:
+    def answer(self, handler: Quiet) -> int:
         path = handler.path
         if self.fail.get(path):
             status, headers = self.fail[path].pop(0)
@@ -111,21 +105,11 @@ class Origin:
         # Logged before the answer goes out: a client that has its answer finds its request here.
         asked = {k.lower(): v for k, v in handler.headers.items()}
         self.log.append(Request(handler.path, asked, status, handler.started))
-        handler.send_response(status)
-        for key, value in headers.items():
-            handler.send_header(key, value)
-        if status != 304:
-            handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        handler.send(status, headers, body, length=status != 304)
         return status
 
     def requests(self, path: str) -> list[Request]:
         return [r for r in self.log if r.path == path]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def paragraphs(name: str) -> tuple[str, str]:

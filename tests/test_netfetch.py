@@ -19,9 +19,9 @@ import tracemalloc
 import zlib
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from support import Loopback, Quiet
 
 import briefer
 from briefer.errors import InputError
@@ -42,7 +42,7 @@ LOCAL = FetchPolicy(allow_private=True, deadline=10)
 MB = 1024 * 1024
 
 
-class Site:
+class Site(Loopback):
     """A ThreadingHTTPServer on 127.0.0.1:0; ``routes`` maps a path to ``handler(request)``."""
 
     def __init__(self, tls: ssl.SSLContext | None = None):
@@ -51,31 +51,15 @@ class Site:
         self.stop = threading.Event()
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(Quiet):
             def do_GET(self):  # noqa: N802
                 site.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 site.routes.get(self.path.split("?", 1)[0], lambda h: h.reply(404, b"not here"))(self)
 
             def reply(self, status, body=b"", headers=None, length=True):
-                self.send_response(status)
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                if length:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send(status, headers or {}, body, length)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        if tls is not None:
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.server_address[1]
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        super().__init__(Handler, tls)
 
     def url(self, path: str, host: str = "127.0.0.1", scheme: str = "http") -> str:
         return f"{scheme}://{host}:{self.port}{path}"
@@ -94,8 +78,7 @@ class Site:
 
     def close(self):
         self.stop.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().close()
 
 
 @pytest.fixture
