@@ -41,10 +41,8 @@ from briefer.text import ClaimSet, normalize, numbers, same_claim
 
 
 def old_clusters(texts: list[str], threshold: float = cluster.NEAR_DUPLICATE) -> list[list[int]]:
-    import numpy as np
-
     sigs = [signature(t) for t in texts]
-    near = cluster.candidates(np.array([s.hashvalues for s in sigs]))  # the LSH bands datasketch used
+    near = cluster.Candidates(cluster.signature_keys([s.hashvalues for s in sigs]))  # datasketch's LSH bands
     candidates = [(j, i) for i in range(len(texts)) for j in near[i] if j < i]
     return connected_groups(len(texts), candidates, lambda i, j: sigs[i].jaccard(sigs[j]) >= threshold)
 

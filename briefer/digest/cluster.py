@@ -13,9 +13,13 @@ Three tests, cheapest first:
    similarity of two sets, and banding it (LSH: 128 bands of 2 values) finds
    candidate pairs without comparing every pair. Two articles at or above
    :data:`NEAR_DUPLICATE` are *similar*. The MinHash is datasketch's
-   (2.x, scheme "affine32") computed on numpy directly, bit for bit, and the
-   bands are those its ``MinHashLSH(threshold=0.15, weights=(0.1, 0.9))``
-   chooses: datasketch imported scipy, about 50 MB and 0.5 s for two numbers.
+   (2.x, scheme "affine32") bit for bit, and the bands are those its
+   ``MinHashLSH(threshold=0.15, weights=(0.1, 0.9))`` chooses: datasketch
+   imported scipy, about 50 MB and 0.5 s for two numbers. It is computed in
+   pure Python, every permutation of a feature in one multiplication of
+   big ints (:func:`signature`), and signatures are compared as strings by
+   rapidfuzz's Hamming distance in C: numpy, which did both before, added
+   11 MB to a digest's peak memory for this alone.
 
 A story is one event, so similarity is not taken transitively: at a Jaccard
 of 0.15, A~B~C~D chains a tech report to a football report through articles
@@ -50,22 +54,23 @@ pair, so the result is that of testing every pair.
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import itertools
+import operator
 import re
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Hamming
 
 from ..groups import connected_groups, seeded_groups
 from ..language import language
 from ..models import Brief, Fact, FactKind
 from ..text import NEWS_FILLER, STOP_WORDS, ClaimSet, normalize, stem
-
-if TYPE_CHECKING:
-    import numpy as np
+from . import permutations
 
 NEAR_DUPLICATE = 0.15
 MAX_STORY = 30  # articles in one story at most: a bigger one is a blob, not an event
@@ -76,7 +81,6 @@ BANDS, ROWS = 128, 2
 _WORD = re.compile(r"\w+", re.UNICODE)
 STOPWORDS = STOP_WORDS | NEWS_FILLER
 _EMPTY = 0xFFFFFFFF  # the hash value of no feature at all
-_BLOCK = 512  # rows compared at once when finding candidates: memory stays _BLOCK x articles bytes
 
 
 def content_hash(text: str) -> str:
@@ -109,45 +113,49 @@ def stop_words_of(language_code: str) -> frozenset[str]:
 class Signature(NamedTuple):
     """A text's MinHash: the least of each permutation over its features' hashes (uint32)."""
 
-    hashvalues: np.ndarray
+    hashvalues: array[int]
 
     def jaccard(self, other: Signature) -> float:
         """The estimated Jaccard similarity: the share of permutations whose minima agree."""
-        return int((self.hashvalues == other.hashvalues).sum()) / NUM_PERM
+        return sum(map(operator.eq, self.hashvalues, other.hashvalues)) / NUM_PERM
 
 
-@functools.cache
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine permutations ``h -> a * h + b mod 2**32`` (``a`` odd) for seed 1."""
-    import numpy as np  # imported here: not needed at every CLI start
+# The permutations side by side in one Python int, one 64-bit lane each, so that one multiplication
+# hashes a feature under all of them: a * h + b < 2**64 for 32-bit a, h and b, so no lane carries
+# into the next. Only the low 32 bits of a lane are kept (the uint32 wrap-around).
+_LANES = NUM_PERM * 8  # bytes
+_LOW = int.from_bytes(array("Q", [0xFFFFFFFF] * NUM_PERM).tobytes(), "little")
+_BIT32 = int.from_bytes(array("Q", [1 << 32] * NUM_PERM).tobytes(), "little")  # bit 32 of every lane
+_A = int.from_bytes(array("Q", permutations.A).tobytes(), "little")
+_B = int.from_bytes(array("Q", permutations.B).tobytes(), "little")
 
-    gen = np.random.RandomState(1)
-    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
-    return a, b
+
+def _fmix32(h: int) -> int:
+    """MurmurHash3's finalizer, a bijection that spreads the input hashes (uint32 arithmetic)."""
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    return h ^ (h >> 16)
 
 
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's finalizer, a bijection that spreads the input hashes (wrapping uint32 arithmetic)."""
-    import numpy as np
-
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+def _lane_min(x: int, y: int) -> int:
+    """The lane-wise minimum of two packed signatures (each lane below 2**32)."""
+    x_ge_y = ((x | _BIT32) - y) & _BIT32  # bit 32 of a lane stays set iff x >= y there: no borrow
+    take_y = (x_ge_y >> 32) * 0xFFFFFFFF  # 0xFFFFFFFF in those lanes, else 0
+    return (y & take_y) | (x & (take_y ^ _LOW))
 
 
 def signature(text: str, stop_words: frozenset[str] = STOPWORDS) -> Signature:
-    import numpy as np
-
-    a, b = _permutations()
-    found = sorted(features(text, stop_words))
-    if not found:
-        return Signature(np.full(NUM_PERM, _EMPTY, dtype=np.uint32))
-    hashes = [int.from_bytes(hashlib.sha1(f.encode()).digest()[:4], "little") for f in found]
-    mixed = _fmix32(np.array(hashes, dtype=np.uint32).reshape(-1, 1))
-    return Signature((mixed * a + b).min(axis=0))
+    """datasketch's MinHash of the text's features, all permutations at once in one big int per feature."""
+    least = None
+    for f in features(text, stop_words):
+        h = _fmix32(int.from_bytes(hashlib.sha1(f.encode()).digest()[:4], "little"))
+        lanes = (_A * h + _B) & _LOW
+        least = lanes if least is None else _lane_min(least, lanes)
+    if least is None:
+        return Signature(array("I", [_EMPTY] * NUM_PERM))
+    return Signature(array("I", array("Q", least.to_bytes(_LANES, "little"))))
 
 
 def similarity(a: str, b: str) -> float:
@@ -155,26 +163,48 @@ def similarity(a: str, b: str) -> float:
     return signature(a).jaccard(signature(b))
 
 
-def candidates(hashes: np.ndarray) -> list[np.ndarray]:
-    """For each row, the other rows that agree with it on both values of at least one band (ascending).
+def signature_keys(signatures: Sequence[Sequence[int]]) -> list[str]:
+    """Each signature as a string, one character per permutation: equal values, equal characters.
 
-    A dense day makes most pairs candidates (720 of 1,000 articles each in the
-    benchmark's corpus), so rows are compared in blocks on numpy and each
-    answer is an int32 array: sets of Python ints took 40 MB at 1,000 articles.
+    A value becomes its rank of first appearance at its position, so the
+    characters stay below the number of texts; two keys' Hamming distance is
+    the number of permutations on which the signatures differ, which
+    rapidfuzz counts in C.
     """
-    import numpy as np
+    seen: list[dict[int, int]] = [{} for _ in range(NUM_PERM)]
+    return [
+        "".join([chr(ids.setdefault(v, len(ids))) for ids, v in zip(seen, row, strict=True)])
+        for row in signatures
+    ]
 
-    bands = np.ascontiguousarray(hashes[:, : BANDS * ROWS]).view(np.uint64)  # one number per band (ROWS=2)
-    near = []
-    for top in range(0, len(bands), _BLOCK):
-        block = bands[top : top + _BLOCK]
-        same = np.zeros((len(block), len(bands)), dtype=bool)
-        for band in range(BANDS):
-            same |= block[:, band, None] == bands[None, :, band]
-        for r, row in enumerate(same):
-            row[top + r] = False
-            near.append(np.flatnonzero(row).astype(np.int32))
-    return near
+
+class Candidates(Sequence[list[int]]):
+    """For each text, the others that agree with it on both values of at least one band (ascending).
+
+    Kept as one bit mask per text and listed on request: a dense day makes
+    most pairs candidates (720 of 1,000 articles each in the benchmark's
+    corpus), and lists of Python ints for them all took 40 MB at 1,000 articles.
+    """
+
+    _BITS = bytes.maketrans(b"01", b"\x00\x01")
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        masks = [0] * len(keys)
+        for band in range(0, BANDS * ROWS, ROWS):
+            buckets: dict[str, int] = {}
+            for i, key in enumerate(keys):
+                part = key[band : band + ROWS]
+                buckets[part] = buckets.get(part, 0) | 1 << i
+            for i, key in enumerate(keys):
+                masks[i] |= buckets[key[band : band + ROWS]]
+        self.masks = [mask & ~(1 << i) for i, mask in enumerate(masks)]
+
+    def __len__(self) -> int:
+        return len(self.masks)
+
+    def __getitem__(self, i: int) -> list[int]:  # type: ignore[override]
+        bits = bin(self.masks[i])[:1:-1].encode().translate(self._BITS)  # lowest bit first
+        return list(itertools.compress(range(len(bits)), bits))
 
 
 def clusters(
@@ -187,17 +217,17 @@ def clusters(
 
     ``languages`` (one ISO code per text; English when not given) choose the stop words left out.
     """
-    import numpy as np
-
     codes = languages or ["en"] * len(texts)
-    rows = [signature(t, stop_words_of(code)).hashvalues for t, code in zip(texts, codes, strict=True)]
-    hashes = np.array(rows, dtype=np.uint32).reshape(len(texts), NUM_PERM)
-    near = candidates(hashes)
+    keys = signature_keys(
+        [signature(t, stop_words_of(code)).hashvalues for t, code in zip(texts, codes, strict=True)]
+    )
+    distance = Hamming.distance
 
-    def scores(i: int, others: list[int]) -> list[float]:  # Signature.jaccard, one row per other
-        return list(np.count_nonzero(hashes[others] == hashes[i], axis=1) / NUM_PERM)
+    def scores(i: int, others: list[int]) -> list[float]:  # Signature.jaccard, one per other
+        mine = keys[i]
+        return [(NUM_PERM - distance(mine, keys[j])) / NUM_PERM for j in others]
 
-    return seeded_groups(near, scores, threshold, max_size)
+    return seeded_groups(Candidates(keys), scores, threshold, max_size)
 
 
 # --- one story's facts, merged across its articles --------------------------------
