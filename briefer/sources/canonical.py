@@ -22,15 +22,10 @@ Three things are briefer's own, and pinned by tests:
 from __future__ import annotations
 
 import re
+from functools import cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from courlan import normalize_url
-from courlan.clean import TRACKERS_RE
-
 _EXTRA_TRACKERS = re.compile(r"^(cmpid)$", re.IGNORECASE)
-# courlan's pattern, but a match must end where a token ends (or end in a separator, as ``utm_`` does);
-# the lookaround makes the alternation backtrack, so ``affiliate`` is found past ``aff``.
-_WHOLE_TOKENS = re.compile(rf"(?:{TRACKERS_RE.pattern})(?:(?<=[_.-])|(?=$|[_.-]))")
 _CANONICAL = re.compile(
     rb"""<link\b(?=[^>]*\brel\s*=\s*["']?canonical\b)[^>]*\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE
 )
@@ -47,6 +42,8 @@ def declared_canonical(html: bytes, base: str) -> str | None:
 
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no default port, fragment or tracking parameters; sorted query."""
+    from courlan import normalize_url  # imported here: a digest of local files needs none of courlan
+
     raw = urlsplit(url.strip())
     try:
         parts = urlsplit(normalize_url(raw._replace(query="", fragment="")))
@@ -61,4 +58,13 @@ def canonical_url(url: str) -> str:
 
 def is_tracker(name: str) -> bool:
     """Does courlan's pattern match whole tokens of ``name`` (``_``, ``-`` and ``.`` separate tokens)?"""
-    return bool(_EXTRA_TRACKERS.match(name) or _WHOLE_TOKENS.search(name.lower()))
+    return bool(_EXTRA_TRACKERS.match(name) or _whole_tokens().search(name.lower()))
+
+
+@cache
+def _whole_tokens() -> re.Pattern[str]:
+    """courlan's pattern, but a match must end where a token ends (or end in a separator, as ``utm_`` does);
+    the lookaround makes the alternation backtrack, so ``affiliate`` is found past ``aff``."""
+    from courlan.clean import TRACKERS_RE
+
+    return re.compile(rf"(?:{TRACKERS_RE.pattern})(?:(?<=[_.-])|(?=$|[_.-]))")

@@ -19,8 +19,6 @@ from collections import Counter
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
-import feedparser
-
 from ..errors import BrieferError
 from ..models import Article, NotCovered
 from ..state.store import HttpRecord
@@ -60,6 +58,8 @@ def _read_feed(feed: str, tags: frozenset[str], ctx: Context) -> tuple[Jobs, Cou
         return NotCovered(source=feed, reason=str(exc))
     data, base = kept if kept is not None else (got.data, got.url)
     ctx.count("feeds not modified" if kept is not None else "feeds fetched")
+    import feedparser  # imported here: about 1.3 MB that a digest without feeds does not need
+
     parsed = feedparser.parse(data)
     if not parsed.entries:
         why = parsed.get("bozo_exception") if parsed.get("bozo") else "it has no entries"
