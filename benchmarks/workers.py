@@ -75,7 +75,7 @@ def digest(args: dict[str, Any]) -> Callable[[], dict[str, Any]]:
             }
         ).anchored(Path(args["output"]).parent, None)
         result = run_digest(config, digest_settings(config))
-        return {"status": result.status, "stories": len(result.digest.stories), **result.counts}
+        return {"status": result.status, **result.counts}  # counts include "stories"
 
     return work
 

@@ -71,7 +71,7 @@ def _run_once(config: Any, runtime: Any, quiet: bool) -> int:
     result = run_digest(config, runtime, progress=_progress(quiet), open_backend=status.backend)
     if not quiet:
         click.echo(str(result.markdown_path))
-        for problem in result.digest.not_covered:
+        for problem in result.not_covered:
             click.echo(f"briefer: not covered: {problem.source}: {problem.reason}", err=True)
     return PARTIAL_EXIT if result.status == "partial" else 0
 

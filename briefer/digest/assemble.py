@@ -9,51 +9,64 @@ Every list is sorted by stable keys, never by completion order.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from ..models import Brief
 from ..output.check import uncited_statements
-from ..output.render import render_template
+from ..output.render import render_template, template_chunks
 from ..sources.base import Collection
+from ..sources.config import invalid
+from .assembled import AssembledDigest, LazyArticle, Packed
 from .cluster import clusters, story_facts
 from .identity import Unique
-from .model import Digest, DigestArticle, DigestCitation, DigestFact, NotCovered, Story
+from .model import Digest, DigestCitation, DigestFact, NotCovered, Story, check_digest
+
+Numbers = dict[tuple[str, int], int]  # (article label, citation id in its brief) -> digest-wide id
 
 
 def assemble_digest(
     name: str, day: str, articles: list[Unique], collection: Collection, problems: list[NotCovered]
-) -> Digest:
-    """Label articles, cluster them into stories, merge facts and number the citations digest-wide."""
+) -> AssembledDigest:
+    """Label articles, cluster them into stories, merge facts and number the citations digest-wide.
+
+    A story's briefs are unpacked while its facts are merged and its
+    citations numbered, then let go.
+    """
     labelled = [_digest_article(f"A{n}", u) for n, u in enumerate(articles, 1)]
-    groups = clusters(
-        [a.brief.article.text for a in labelled], languages=[a.brief.meta.language for a in labelled]
-    )
+    groups = clusters([a.article.text for a in labelled], languages=[a.packed.language for a in labelled])
     groups.sort(key=lambda g: (-len(g), g[0]))
-    numbers: dict[tuple[str, int], int] = {}
-    stories = [_story([labelled[i] for i in g], numbers) for g in groups]
-    citations = [_citation(cid, label, ref, labelled) for (label, ref), cid in numbers.items()]
-    not_covered = collection.problems + problems
-    return Digest(
+    numbers: Numbers = {}
+    citations: list[DigestCitation] = []
+    stories = Packed(Story, (_story([labelled[i] for i in g], numbers, citations) for g in groups))
+    try:  # the invariants the Digest model's validator checks
+        check_digest(citations, {a.label: a.article.text for a in labelled}, stories)
+    except ValueError as exc:
+        raise invalid(str(exc)) from None
+    return AssembledDigest(
         name=name,
         date=day,
         stories=stories,
         articles=labelled,
         citations=citations,
-        not_covered=not_covered,
+        not_covered=collection.problems + problems,
         left_out=dict(sorted(collection.left_out.items())),
     )
 
 
-def _digest_article(label: str, u: Unique) -> DigestArticle:
-    assert u.brief is not None
-    title = u.brief.article.title or u.brief.article.source
-    return DigestArticle(label=label, title=title, addresses=u.addresses, origin=u.item.origin, brief=u.brief)
+def _digest_article(label: str, u: Unique) -> LazyArticle:
+    assert u.packed is not None
+    article = u.item.article
+    title = article.title or article.source
+    return LazyArticle(label, title, u.addresses, u.item.origin, article, u.packed)
 
 
-def _story(members: list[DigestArticle], numbers: dict[tuple[str, int], int]) -> Story:
+def _story(members: list[LazyArticle], numbers: Numbers, citations: list[DigestCitation]) -> Story:
+    """One story's merged facts; each citation met for the first time is numbered and appended."""
+    briefs = [a.brief for a in members]
     facts = []
-    for sf in story_facts([a.brief for a in members]):
-        refs = [(members[n].label, cid) for n, cid in sf.refs]
-        ids = sorted({numbers.setdefault(ref, len(numbers) + 1) for ref in refs})
+    for sf in story_facts(briefs):
+        ids = sorted({_number(members[n].label, briefs[n], cid, numbers, citations) for n, cid in sf.refs})
         labels = [members[n].label for n in sf.articles]
         facts.append(
             DigestFact(
@@ -68,32 +81,38 @@ def _story(members: list[DigestArticle], numbers: dict[tuple[str, int], int]) ->
     return Story(title=members[0].title, articles=[a.label for a in members], facts=facts)
 
 
-def _citation(cid: int, label: str, ref: int, articles: list[DigestArticle]) -> DigestCitation:
-    article = next(a for a in articles if a.label == label)
-    c = article.brief.citation(ref)
-    return DigestCitation(id=cid, article=label, span=c.span, match=c.match)
+def _number(label: str, brief: Brief, cid: int, numbers: Numbers, citations: list[DigestCitation]) -> int:
+    """The digest-wide id of citation ``cid`` of article ``label``: the next free one when first met."""
+    if (label, cid) not in numbers:
+        numbers[label, cid] = len(numbers) + 1
+        c = brief.citation(cid)
+        citations.append(DigestCitation(id=numbers[label, cid], article=label, span=c.span, match=c.match))
+    return numbers[label, cid]
 
 
-def render_digest(digest: Digest, template: str = "digest") -> str:
+def render_digest(digest: Digest | AssembledDigest, template: str = "digest") -> str:
     return render_template(template, digest_context(digest))
 
 
-def digest_context(digest: Digest) -> dict[str, Any]:
-    articles = {a.label: a for a in digest.articles}
-    models = sorted({f"{a.brief.meta.model} · prompt {a.brief.meta.prompt_version}" for a in digest.articles})
+def digest_markdown_chunks(digest: Digest | AssembledDigest, template: str = "digest") -> Iterator[str]:
+    """:func:`render_digest` as a stream of chunks, for writing the day's file."""
+    return template_chunks(template, digest_context(digest))
+
+
+def digest_context(digest: Digest | AssembledDigest) -> dict[str, Any]:
     return {
         "digest": digest,
         "name": digest.name,
         "date": digest.date,
         "stories": digest.stories,
-        "articles": articles,
+        "articles": {a.label: a for a in digest.articles},
         "citations": digest.citations,
         "not_covered": digest.not_covered,
         "left_out": digest.left_out,
-        "models": models,
+        "models": digest.models(),
     }
 
 
-def uncited_digest_lines(markdown: str, digest: Digest) -> list[str]:
+def uncited_digest_lines(markdown: str, digest: Digest | AssembledDigest) -> list[str]:
     """Statement lines of a rendered digest without a resolving marker (empty list: all cited)."""
     return uncited_statements(markdown, {c.id for c in digest.citations})

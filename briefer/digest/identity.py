@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..models import Brief
 from ..runtime import Runtime
 from ..sources.base import Item
+from .assembled import PackedBrief
 from .cluster import content_hash
 
 
 @dataclass
 class Unique:
-    """One article after copies collapsed: the item read, the other addresses of its copies, its brief."""
+    """One article after copies collapsed: the item read, the other addresses of its copies, its brief (packed)."""
 
     item: Item
     hash: str
     brief_key: str
     addresses: list[str] = field(default_factory=list)
-    brief: Brief | None = None  # filled from the store or by the pipeline
+    packed: PackedBrief | None = None  # filled from the store or by the pipeline
 
     @property
     def address(self) -> str:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from ..models import NotCovered
 from ..sources.base import Item
+from .assembled import PackedBrief
 from .cluster import content_hash
 from .identity import Unique
 from .model import Digest
@@ -40,14 +41,15 @@ def earlier_today(json_path: Path) -> Digest | None:
 
 def carry_over(earlier: Digest, articles: list[Unique], missing: list[NotCovered]) -> list[Unique]:
     """Articles of the earlier digest that this run could not read or brief, with their earlier briefs."""
-    have = {a for u in articles if u.brief for a in u.addresses}
+    have = {a for u in articles if u.packed for a in u.addresses}
     lost = {p.source for p in missing}
     carried = []
     for a in earlier.articles:
         if have & set(a.addresses) or not (lost & {*a.addresses, a.origin, a.brief.article.source}):
             continue
         item = Item(article=a.brief.article, key=a.addresses[0], origin=a.origin)
-        carried.append(Unique(item, content_hash(a.brief.article.text), "", list(a.addresses), a.brief))
+        hashed = content_hash(a.brief.article.text)
+        carried.append(Unique(item, hashed, "", list(a.addresses), PackedBrief.of(a.brief)))
     return carried
 
 

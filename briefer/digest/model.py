@@ -6,6 +6,8 @@ its article's exact text, and every fact cites at least one citation.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from pydantic import model_validator
 
 from ..models import Brief, FactKind, MatchTier, NotCovered, Span, Strict, check_citations
@@ -55,14 +57,28 @@ class Digest(Strict):
 
     @model_validator(mode="after")
     def _resolves(self) -> Digest:
-        texts = {a.label: a.brief.article.text for a in self.articles}
         try:
-            check_citations(
-                self.citations, lambda c: texts[c.article], (f for s in self.stories for f in s.facts)
-            )
+            check_digest(self.citations, {a.label: a.brief.article.text for a in self.articles}, self.stories)
         except ValueError as exc:
             raise invalid(str(exc)) from None
         return self
 
     def citation(self, cid: int) -> DigestCitation:
         return next(c for c in self.citations if c.id == cid)
+
+    def json_chunks(self) -> Iterator[str]:
+        """The day's JSON file, less its final newline (as :meth:`AssembledDigest.json_chunks` gives it)."""
+        yield self.model_dump_json(indent=2)
+
+    def models(self) -> list[str]:
+        """The models and prompt versions the briefs came from, one line each."""
+        return sorted({model_line(a.brief) for a in self.articles})
+
+
+def check_digest(citations: list[DigestCitation], texts: dict[str, str], stories: Sequence[Story]) -> None:
+    """Every citation quotes its article (label -> text) exactly; every fact cites (``ValueError`` if not)."""
+    check_citations(citations, lambda c: texts[c.article], (f for s in stories for f in s.facts))
+
+
+def model_line(brief: Brief) -> str:
+    return f"{brief.meta.model} · prompt {brief.meta.prompt_version}"

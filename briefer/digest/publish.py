@@ -40,8 +40,11 @@ from jinja2 import Template
 from .._version import __version__
 from ..output.files import write_atomic
 from ..output.html import environment
+from .assembled import AssembledDigest
 from .config import DigestConfig
 from .model import Digest
+
+AnyDigest = Digest | AssembledDigest  # the day just assembled, or a day read back
 
 log = logging.getLogger("briefer.digest")
 ATOM = "http://www.w3.org/2005/Atom"
@@ -115,7 +118,7 @@ li{margin:.3em 0}</style>
 """
 
 
-def publish(digest: Digest, config: DigestConfig, now: datetime) -> tuple[Path, Path]:
+def publish(digest: AnyDigest, config: DigestConfig, now: datetime) -> tuple[Path, Path]:
     """Write ``digest.xml`` and ``index.html`` beside the day files; ``digest`` is the one just written."""
     folder = config.output_dir
     days = day_files(folder)
@@ -126,7 +129,7 @@ def publish(digest: Digest, config: DigestConfig, now: datetime) -> tuple[Path, 
             digests.append(found)
     feed_path, index_path = folder / FEED_NAME, folder / INDEX_NAME
     changed = {d.date: stamp(now) if d.date == digest.date else _modified(folder, d.date) for d in digests}
-    write_atomic(feed_path, atom_feed(digests, config, _previous(feed_path), changed, days))
+    write_atomic(feed_path, atom_feed_chunks(digests, config, _previous(feed_path), changed, days))
     index = _template(INDEX).render(
         name=config.name, feed=FEED_NAME, feed_days=config.feed_days, days=list(days.items())
     )
@@ -135,13 +138,24 @@ def publish(digest: Digest, config: DigestConfig, now: datetime) -> tuple[Path, 
 
 
 def atom_feed(
-    digests: list[Digest],
+    digests: list[AnyDigest],
     config: DigestConfig,
     previous: dict[str, Times],
     changed: dict[str, str],
     days: dict[str, list[str]],
 ) -> str:
     """The Atom document; ``changed[day]`` is the time to give an entry whose content is new or changed."""
+    return "".join(atom_feed_chunks(digests, config, previous, changed, days))
+
+
+def atom_feed_chunks(
+    digests: list[AnyDigest],
+    config: DigestConfig,
+    previous: dict[str, Times],
+    changed: dict[str, str],
+    days: dict[str, list[str]],
+) -> list[str]:
+    """:func:`atom_feed` in ElementTree's pieces: written as they are, the feed is never one string."""
     root = ET.Element("feed", {"xmlns": ATOM})  # a default namespace: every child is an Atom element
     if config.publish_url:
         root.set(XML_BASE, config.publish_url)
@@ -156,11 +170,11 @@ def atom_feed(
     _add(root, "link", rel="alternate", type="text/html", href=INDEX_NAME)
     root.extend(entries)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return ['<?xml version="1.0" encoding="utf-8"?>\n', *ET.tostringlist(root, encoding="unicode"), "\n"]
 
 
 def _entry(
-    d: Digest, config: DigestConfig, previous: dict[str, Times], changed: str, kinds: list[str]
+    d: AnyDigest, config: DigestConfig, previous: dict[str, Times], changed: str, kinds: list[str]
 ) -> ET.Element:
     """One day's entry; its dates are the previous feed's when its content is the same."""
     ident, content = entry_id(config.name, d.date), xml_text(entry_html(d))
@@ -180,7 +194,7 @@ def _entry(
     return entry
 
 
-def entry_html(d: Digest) -> str:
+def entry_html(d: AnyDigest) -> str:
     """The digest as an HTML fragment for a feed reader (escaped; markers link into the evidence view)."""
     quotes = {c.id: c.span.text for c in d.citations}
     links = {

@@ -14,6 +14,12 @@ A run goes one way:
    the digest's "Not covered" section, never a failed digest.
 4. :mod:`briefer.digest.assemble` groups reports into stories, merges facts
    across reports and numbers the citations digest-wide.
+5. The day's files are written as streams, all or none
+   (:func:`write_digest`).
+
+A run never holds every brief: each is packed the moment it is done or read
+(:mod:`briefer.digest.assembled`) and unpacked by the step that needs it, so
+memory grows with the articles' texts, not with their briefs.
 
 Nothing run-specific (times, call counts) is rendered, so the same inputs give
 byte-identical files. Runs and articles seen are recorded in the SQLite state
@@ -23,12 +29,14 @@ cache; a per-config lock keeps two runs of one config apart.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -38,12 +46,13 @@ from ..config import Settings
 from ..errors import BrieferError, NothingBriefed
 from ..llm.base import Backend
 from ..models import Brief, NotCovered
-from ..output.files import write_atomic
+from ..output.files import write_all_atomic
 from ..runtime import Runtime
 from ..sources.base import Collection
 from ..sources.collect import collect
 from ..state.store import Store
-from .assemble import assemble_digest, render_digest
+from .assemble import assemble_digest, digest_markdown_chunks
+from .assembled import AssembledDigest, PackedBrief
 from .config import DigestConfig
 from .identity import Unique, unique_articles
 from .keep import carry_over, earlier_today, mark_kept
@@ -82,11 +91,16 @@ class LogProgress:
 
 @dataclass
 class RunResult:
-    digest: Digest
     markdown_path: Path
     json_path: Path
     status: str
     counts: dict[str, int] = field(default_factory=dict)
+    not_covered: list[NotCovered] = field(default_factory=list)
+
+    @cached_property
+    def digest(self) -> Digest:
+        """The digest as written, read back from ``DAY.json`` on first use (a run keeps no whole Digest)."""
+        return Digest.model_validate_json(self.json_path.read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -149,7 +163,9 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
         for _, fresh in run.store.see_articles((u.item.key, u.hash, u.item.article.title) for u in articles)
     )
     problems, counts = brief_all(articles, run)
-    briefed, carried = _with_earlier_work(config, day, [u for u in articles if u.brief], collection, problems)
+    briefed, carried = _with_earlier_work(
+        config, day, [u for u in articles if u.packed], collection, problems
+    )
     problems = mark_kept(problems, carried)
     collection.problems = mark_kept(collection.problems, carried)
     digest = assemble_digest(config.name, day, briefed, collection, problems)
@@ -159,7 +175,7 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
     log.info(
         "digest %s: %d stories from %d articles (%s)", md_path, len(digest.stories), len(articles), status
     )
-    return RunResult(digest, md_path, json_path, status, counts)
+    return RunResult(md_path, json_path, status, counts, digest.not_covered)
 
 
 def _with_earlier_work(
@@ -167,7 +183,7 @@ def _with_earlier_work(
 ) -> tuple[list[Unique], list[Unique]]:
     """This run's briefed articles plus those of today's earlier digest it lost; refuses a run that has nothing."""
     missing = collection.problems + problems
-    earlier = earlier_today(config.output_dir / f"{day}.json")
+    earlier = earlier_today(config.output_dir / f"{day}.json") if missing else None  # nothing to carry
     carried = carry_over(earlier, briefed, missing) if earlier else []
     if missing and not briefed and not carried:
         first = f"{missing[0].source}: {missing[0].reason}"
@@ -191,13 +207,14 @@ def brief_all(articles: list[Unique], run: _Run) -> tuple[list[NotCovered], dict
             todo.append(u)
             continue
         try:
-            u.brief = Brief.model_validate_json(stored).model_copy(update={"article": u.item.article})
+            brief = Brief.model_validate_json(stored).model_copy(update={"article": u.item.article})
         except ValidationError as exc:  # unreadable (an older or damaged record): brief the article again
             log.warning(
                 "stored brief of %s is unreadable (%s); briefing it again", u.address, exc.errors()[0]["msg"]
             )
             todo.append(u)
             continue
+        u.packed = PackedBrief.of(brief)
         run.progress.advance(u.address, "already briefed")
     problems, calls = [], 0
     if todo:
@@ -235,33 +252,41 @@ def _extract_all(todo: list[Unique], backend: Backend, run: _Run) -> list[NotCov
 
 
 def _extract_one(u: Unique, backend: Backend, run: _Run) -> NotCovered | None:
-    """Brief one article and store the brief at once; any failure becomes the article's problem."""
+    """Brief one article, store the brief at once and keep it packed; any failure becomes the article's problem."""
     rt = run.runtime
     try:
-        u.brief = rt.brief(u.item.article, backend, concurrency=1)  # articles run in parallel, not chunks
+        brief = rt.brief(u.item.article, backend, concurrency=1)  # articles run in parallel, not chunks
     except Exception as exc:  # noqa: BLE001 -- one article never sinks the digest
         reason = str(exc) if isinstance(exc, BrieferError) else f"internal error: {type(exc).__name__}: {exc}"
         return NotCovered(source=u.address, reason=reason)
-    run.store.put_brief(u.brief_key, u.hash, u.brief.meta.model, u.brief.model_dump_json())
+    json = brief.model_dump_json()
+    run.store.put_brief(u.brief_key, u.hash, brief.meta.model, json)
+    u.packed = PackedBrief.of(brief, json)
     return None
 
 
-def write_digest(digest: Digest, config: DigestConfig, now: datetime | None = None) -> tuple[Path, Path]:
+def write_digest(
+    digest: AssembledDigest | Digest, config: DigestConfig, now: datetime | None = None
+) -> tuple[Path, Path]:
     """``OUTDIR/DAY.json``, ``DAY.html`` (the evidence view), ``DAY.md``, then ``digest.xml`` and ``index.html``.
 
-    Each file is written atomically. The Atom feed and the index are written
-    last: they list the day files (:mod:`briefer.digest.publish`); ``now``
-    dates a feed entry whose content changed.
+    The three day files are rendered as streams into temp files and renamed
+    only when all three are complete: a template error or a full disk leaves
+    the day's earlier files as they were. The Atom feed and the index are
+    written last: they list the day files (:mod:`briefer.digest.publish`);
+    ``now`` dates a feed entry whose content changed.
     """
-    from ..output.html import render_digest_html
+    from ..output.digest_html import digest_html_chunks
     from .publish import publish
 
     md_path = config.output_dir / f"{digest.date}.md"
     json_path = md_path.with_suffix(".json")
-    markdown = render_digest(digest, config.template)
-    page = render_digest_html(digest)
-    write_atomic(json_path, digest.model_dump_json(indent=2) + "\n")
-    write_atomic(md_path.with_suffix(".html"), page)
-    write_atomic(md_path, markdown)
+    write_all_atomic(
+        [
+            (json_path, itertools.chain(digest.json_chunks(), ["\n"])),
+            (md_path.with_suffix(".html"), digest_html_chunks(digest)),
+            (md_path, digest_markdown_chunks(digest, config.template)),
+        ]
+    )
     publish(digest, config, now or datetime.now(UTC))
     return md_path, json_path

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 
 from ..models import Article, Brief, Fact
 from ..resources import resource_dir
+from .files import one_final_newline
 from .links import citation_url, source_base
 from .render import SECTIONS, translation_note
 
@@ -205,7 +206,12 @@ def environment() -> SandboxedEnvironment:
 
 
 def render_page(template: str, values: dict[str, Any]) -> str:
-    return environment().get_template(template).render(**values).rstrip("\n") + "\n"
+    return "".join(page_chunks(template, values))
+
+
+def page_chunks(template: str, values: dict[str, Any]) -> Iterator[str]:
+    """The page as the template generates it: :func:`render_page`, chunk by chunk."""
+    return one_final_newline(environment().get_template(template).generate(**values))
 
 
 def render_html(brief: Brief, template: str = "brief", show_dropped: bool = False) -> str:
@@ -227,52 +233,3 @@ def render_html(brief: Brief, template: str = "brief", show_dropped: bool = Fals
             "translation": translation_note(brief.meta),
         },
     )
-
-
-def render_digest_html(digest: Any) -> str:
-    """The evidence view of a digest: its stories beside every article, each with its highlights.
-
-    ``digest`` is a :class:`briefer.digest.model.Digest` (read by attribute:
-    the digest layer sits above this one). Citation ids are digest-wide, so a
-    marker ``[7]`` links to ``#c7`` in whichever article holds it.
-    """
-    tiers = {c.id: c.match for c in digest.citations}
-    stories, n = [], 0
-    for story in digest.stories:
-        items = []
-        for f in story.facts:
-            n += 1
-            also = (
-                f"Corroborated by {len(f.articles)} sources: {', '.join(f.articles)}"
-                if f.corroborated
-                else ""
-            )
-            items.append({**fact_item(f, f"s{n}", tiers), "also": also})
-        stories.append({"title": story.title, "articles": story.articles, "facts": items})
-    back = cited_by(item for s in stories for item in s["facts"])
-    articles = [_digest_article(a, digest.citations, back) for a in digest.articles]
-    return render_page(
-        "digest.html.j2",
-        {
-            **page_basics(f"{digest.name} — {digest.date}"),
-            "digest": digest,
-            "stories": stories,
-            "articles": articles,
-            "not_covered": digest.not_covered,
-            "left_out": digest.left_out,
-        },
-    )
-
-
-def _digest_article(a: Any, citations: Sequence[Cited], back: dict[int, list[Statement]]) -> dict[str, Any]:
-    article = a.brief.article
-    mine = [c for c in citations if c.article == a.label]  # type: ignore[attr-defined]
-    return {
-        "label": a.label,
-        "title": a.title,
-        "addresses": a.addresses,
-        "web": web_link(article),
-        "text": article_pane(article.text, mine, back, article),
-        "dropped": a.brief.dropped,
-        "meta": a.brief.meta,
-    }

@@ -11,6 +11,7 @@ Python internals.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from ..errors import ConfigError
 from ..language import language
 from ..models import Article, Brief, Fact, FactKind
 from ..resources import resource_dir
+from .files import one_final_newline
 from .links import source_url
 
 SECTIONS: list[tuple[str, tuple[FactKind, ...]]] = [
@@ -228,12 +230,16 @@ def translation_note(meta: Any) -> str:
 
 def render_template(template: str, values: dict[str, Any]) -> str:
     """Render a built-in or user template; any template error is one ConfigError line with its line number."""
+    return "".join(template_chunks(template, values))
+
+
+def template_chunks(template: str, values: dict[str, Any]) -> Iterator[str]:
+    """:func:`render_template` as the template generates it, chunk by chunk (errors as it does)."""
     directory, name = resolve_template(template)
     try:
-        text = environment(directory).get_template(name).render(**values)
+        yield from one_final_newline(environment(directory).get_template(name).generate(**values))
     except TemplateError as exc:
         raise ConfigError(_describe(template, exc, directory / name)) from exc
-    return text.rstrip("\n") + "\n"
 
 
 def render_markdown(brief: Brief, template: str = "brief", show_dropped: bool = False) -> str:
