@@ -218,13 +218,13 @@ def report(config: Config, runs: list[dict]) -> str:
     )
 
 
-def briefs(configs: list[Config], repeats: int) -> None:
+def briefs(configs: list[Config], repeats: int, path: Path = EXAMPLE) -> None:
     """Each brief on a fresh server, as ``briefer brief`` runs it (its start is not timed).
 
     A server that answered other requests before can answer differently: its
     reused KV cache changes the arithmetic, so a greedy answer can change.
     """
-    article = load_article(str(EXAMPLE))
+    article = load_article(str(path))
     runs: dict[str, list[dict]] = {c.name: [] for c in configs}
     for round_ in range(repeats):
         for config in configs if round_ % 2 == 0 else reversed(configs):
@@ -350,6 +350,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("configs", nargs="*", default=["default"])
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--article", type=Path, default=EXAMPLE, help="another article (briefs mode)")
     parser.add_argument(
         "--tps", action="store_true", help="tokens/s: briefer's server vs llama-cpp-python in-process"
     )
@@ -358,7 +359,7 @@ def main(argv: list[str]) -> None:
     if args.tps:
         tps(args.repeats)
     else:
-        briefs([Config.parse(c) for c in args.configs], args.repeats)
+        briefs([Config.parse(c) for c in args.configs], args.repeats, args.article)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from test_cli import ANSWER
 
 from briefer.cli.main import cli
 from briefer.config import Origin, Settings, env_var, env_vars, load_settings
-from briefer.runtime import Runtime
+from briefer.runtime import LOCAL_MAX_REASKS, Runtime
 
 EMPTY = completion('{"facts": []}')
 
@@ -169,7 +169,7 @@ def test_dry_run_names_each_articles_language_and_the_local_models_own_re_asks(s
     result = CliRunner().invoke(cli, ["brief", str(german), "--dry-run", "--language", "fr"])
     assert "French (fr, set)" in result.stdout
     assert re.search(
-        r"max_reasks +1 +default \(decided for this run\)\n", result.stdout
+        rf"max_reasks +{LOCAL_MAX_REASKS} +default \(decided for this run\)\n", result.stdout
     )  # the embedded model
 
 
@@ -481,13 +481,12 @@ def test_a_url_that_is_a_feed_is_refused_with_a_hint(server, path, monkeypatch):
 
 
 def test_the_embedded_models_own_re_asks_are_in_the_stored_briefs_key(monkeypatch):
-    """One re-ask for the embedded model unless max_reasks is set anywhere; the key says what ran."""
-    from briefer.runtime import LOCAL_MAX_REASKS
+    """The embedded model's own re-asks unless max_reasks is set anywhere; the key says what ran."""
 
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFER_API_KEY", "BRIEFER_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     local = Runtime.resolve(load_settings())
-    assert local.options.max_reasks == LOCAL_MAX_REASKS and local.fingerprint()["max_reasks"] == "1"
+    assert local.options.max_reasks == LOCAL_MAX_REASKS and local.fingerprint()["max_reasks"] == str(LOCAL_MAX_REASKS)
     chosen = Runtime.resolve(load_settings({"max_reasks": 2}))
     assert chosen.options.max_reasks == 2 and chosen.fingerprint()["max_reasks"] == "2"
     assert local.brief_key("t", "x") != chosen.brief_key("t", "x")
