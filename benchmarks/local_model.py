@@ -13,8 +13,9 @@ Configurations are run alternately, ``--repeats`` rounds; figures are medians.
 A configuration is ``default`` or comma-separated ``key=value`` overrides of the
 local defaults: chunk_tokens, max_reasks, max_facts, max_tokens, n_threads,
 n_ctx, repeat_penalty and top_k (sent as extra_body), ``engine=stock`` (plain
-``llama_cpp.server``, without briefer.llm.local.serve's faster grammar
-sampling and its RepeatStop), ``server=--no-repeat-stop`` (briefer's server
+``llama_cpp.server`` with its own defaults, as briefer ran it before: without
+briefer.llm.local.serve's faster grammar sampling and RepeatStop, and keeping
+every prompt token's logits), ``server=--no-repeat-stop`` (briefer's server
 without RepeatStop) and, last, ``server=ARG,ARG`` (extra server arguments). Every brief
 runs on a freshly started server, as ``briefer brief`` does.
 
@@ -242,7 +243,8 @@ def briefs(configs: list[Config], repeats: int, path: Path = EXAMPLE) -> None:
 def open_local(runtime: Runtime, server_args: tuple[str, ...] = (), engine: str = ""):
     """The embedded backend, started now, with ``server_args`` added to its server's command line.
 
-    ``engine="stock"``: plain ``llama_cpp.server`` instead of briefer.llm.local.serve.
+    ``engine="stock"``: plain ``llama_cpp.server`` instead of briefer.llm.local.serve, and with its
+    default ``logits_all`` (every prompt token's logits kept), as briefer ran it before.
     """
     from briefer.llm.local.backend import LocalBackend
 
@@ -251,8 +253,10 @@ def open_local(runtime: Runtime, server_args: tuple[str, ...] = (), engine: str 
 
         def patched() -> list[str]:
             line = command()
-            if engine == "stock":
+            if engine == "stock":  # as briefer ran it before: llama_cpp.server with its own defaults
                 line[line.index("-m") + 1] = "llama_cpp.server"
+                at = line.index("--logits_all")
+                del line[at : at + 2]
             return [*line, *server_args]
 
         backend.server.command = patched

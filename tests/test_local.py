@@ -469,6 +469,7 @@ def test_command_line(tmp_path):
     assert server.command() == [
         sys.executable, "-m", "briefer.llm.local.serve", "--model", str(tmp_path / "m.gguf"),
         "--host", "127.0.0.1", "--port", "8123", "--n_ctx", "2048", "--n_threads", "3",
+        "--logits_all", "false",
     ]  # fmt: skip
     assert local_server.LocalServer("m").n_threads == os.cpu_count()
 
