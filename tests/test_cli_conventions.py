@@ -486,7 +486,8 @@ def test_the_embedded_models_own_re_asks_are_in_the_stored_briefs_key(monkeypatc
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFER_API_KEY", "BRIEFER_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     local = Runtime.resolve(load_settings())
-    assert local.options.max_reasks == LOCAL_MAX_REASKS and local.fingerprint()["max_reasks"] == str(LOCAL_MAX_REASKS)
+    assert local.options.max_reasks == LOCAL_MAX_REASKS
+    assert local.fingerprint()["max_reasks"] == str(LOCAL_MAX_REASKS)
     chosen = Runtime.resolve(load_settings({"max_reasks": 2}))
     assert chosen.options.max_reasks == 2 and chosen.fingerprint()["max_reasks"] == "2"
     assert local.brief_key("t", "x") != chosen.brief_key("t", "x")
