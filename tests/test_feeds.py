@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import shutil
 import threading
 import time
@@ -491,3 +492,21 @@ def test_text_that_xml_forbids_is_dropped_and_line_ends_are_as_a_parser_reports_
     from briefer.digest.publish import xml_text
 
     assert xml_text("a\x0bb\x00c\r\nd\re\ufffe") == "abc\nd\ne"
+
+
+def test_an_earlier_day_is_read_for_the_feed_without_its_briefs(tmp_path):
+    """The feed reads back the part of a day's JSON an entry shows: the same entry, no Brief built."""
+    from briefer.digest import publish
+    from briefer.digest.model import Digest
+
+    digest_twice(tmp_path)
+    day = tmp_path / "out" / "2026-11-26.json"
+    whole = Digest.model_validate_json(day.read_text(encoding="utf-8"))
+    summary = publish._load(day)
+    assert isinstance(summary, publish.DaySummary)
+    assert publish.entry_html(summary) == publish.entry_html(whole)
+    data = json.loads(day.read_text(encoding="utf-8"))
+    for article in data["articles"]:
+        article["brief"] = {"not": "a brief"}  # never validated, so never built
+    day.write_text(json.dumps(data), encoding="utf-8")
+    assert publish.entry_html(publish._load(day)) == publish.entry_html(whole)

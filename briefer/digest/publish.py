@@ -23,6 +23,10 @@ as files) instead of opening a new Markdown file each morning:
 
 Every text is escaped (ElementTree for XML, autoescaping templates for HTML),
 and both files are written atomically.
+
+An earlier day is read back as a :class:`DaySummary`, the part of its
+``DAY.json`` an entry shows, never with its articles' briefs: 30 days of
+1,000-article digests took 16 s and 1.1 GB read whole.
 """
 
 from __future__ import annotations
@@ -36,15 +40,51 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Template
+from pydantic import BaseModel, ConfigDict
 
 from .._version import __version__
+from ..models import NotCovered
 from ..output.files import write_atomic
 from ..output.html import environment
 from .assembled import AssembledDigest
 from .config import DigestConfig
-from .model import Digest
+from .model import Digest, Story
 
-AnyDigest = Digest | AssembledDigest  # the day just assembled, or a day read back
+
+class _Part(BaseModel):
+    """Part of a day's JSON: fields not named here (an article's brief) are skipped, not built."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Source(_Part):
+    label: str
+    title: str
+    addresses: list[str]
+
+
+class _Quote(_Part):
+    text: str
+
+
+class _Cited(_Part):
+    id: int
+    span: _Quote
+
+
+class DaySummary(_Part):
+    """What a feed entry shows of a day written before: its stories, sources and quotes."""
+
+    name: str
+    date: str
+    stories: list[Story]
+    articles: list[_Source]
+    citations: list[_Cited]
+    not_covered: list[NotCovered] = []
+    left_out: dict[str, int] = {}
+
+
+AnyDigest = Digest | AssembledDigest | DaySummary  # the day just assembled, or a day read back
 
 log = logging.getLogger("briefer.digest")
 ATOM = "http://www.w3.org/2005/Atom"
@@ -119,17 +159,22 @@ li{margin:.3em 0}</style>
 
 
 def publish(digest: AnyDigest, config: DigestConfig, now: datetime) -> tuple[Path, Path]:
-    """Write ``digest.xml`` and ``index.html`` beside the day files; ``digest`` is the one just written."""
+    """Write ``digest.xml`` and ``index.html`` beside the day files; ``digest`` is the one just written.
+
+    The feed's days are read one at a time and each is let go once its entry is made.
+    """
     folder = config.output_dir
     days = day_files(folder)
-    digests = []
+    feed_path, index_path = folder / FEED_NAME, folder / INDEX_NAME
+    previous = _previous(feed_path)
+    entries = []
     for day in [d for d in days if "json" in days[d]][: config.feed_days]:
         found = digest if day == digest.date else _load(folder / f"{day}.json")
         if found is not None:
-            digests.append(found)
-    feed_path, index_path = folder / FEED_NAME, folder / INDEX_NAME
-    changed = {d.date: stamp(now) if d.date == digest.date else _modified(folder, d.date) for d in digests}
-    write_atomic(feed_path, atom_feed_chunks(digests, config, _previous(feed_path), changed, days))
+            changed = stamp(now) if day == digest.date else _modified(folder, day)
+            entries.append(_entry(found, config, previous, changed, days[day]))
+    del previous
+    write_atomic(feed_path, _feed(entries, config))
     index = _template(INDEX).render(
         name=config.name, feed=FEED_NAME, feed_days=config.feed_days, days=list(days.items())
     )
@@ -145,21 +190,15 @@ def atom_feed(
     days: dict[str, list[str]],
 ) -> str:
     """The Atom document; ``changed[day]`` is the time to give an entry whose content is new or changed."""
-    return "".join(atom_feed_chunks(digests, config, previous, changed, days))
+    entries = [_entry(d, config, previous, changed[d.date], days.get(d.date, [])) for d in digests]
+    return "".join(_feed(entries, config))
 
 
-def atom_feed_chunks(
-    digests: list[AnyDigest],
-    config: DigestConfig,
-    previous: dict[str, Times],
-    changed: dict[str, str],
-    days: dict[str, list[str]],
-) -> list[str]:
-    """:func:`atom_feed` in ElementTree's pieces: written as they are, the feed is never one string."""
+def _feed(entries: list[ET.Element], config: DigestConfig) -> list[str]:
+    """The Atom document around ``entries``, in ElementTree's pieces: written as they are, never one string."""
     root = ET.Element("feed", {"xmlns": ATOM})  # a default namespace: every child is an Atom element
     if config.publish_url:
         root.set(XML_BASE, config.publish_url)
-    entries = [_entry(d, config, previous, changed[d.date], days.get(d.date, [])) for d in digests]
     _add(root, "id", feed_id(config.name))
     _add(root, "title", config.name)
     _add(root, "updated", max((e.findtext("updated") or "" for e in entries), default=""))
@@ -251,9 +290,9 @@ def _previous(path: Path) -> dict[str, Times]:
     return found
 
 
-def _load(path: Path) -> Digest | None:
+def _load(path: Path) -> DaySummary | None:
     try:
-        return Digest.model_validate_json(path.read_text(encoding="utf-8"))
+        return DaySummary.model_validate_json(path.read_bytes())
     except (OSError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         log.warning("%s is unreadable (%s); it is left out of the feed", path, exc)
         return None
