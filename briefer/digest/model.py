@@ -2,18 +2,19 @@
 
 The :class:`Digest` validator pins the invariants: every citation's quote is
 its article's exact text, and every fact cites at least one citation.
+:class:`DaySummary` is the part of a written day the Atom feed reads back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from pydantic import model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from ..models import Brief, FactKind, MatchTier, NotCovered, Span, Strict, check_citations
 from ..sources.config import invalid
 
-__all__ = ["Digest", "DigestArticle", "DigestCitation", "DigestFact", "NotCovered", "Story"]
+__all__ = ["DaySummary", "Digest", "DigestArticle", "DigestCitation", "DigestFact", "NotCovered", "Story"]
 
 
 class DigestArticle(Strict):
@@ -82,3 +83,36 @@ def check_digest(citations: list[DigestCitation], texts: dict[str, str], stories
 
 def model_line(brief: Brief) -> str:
     return f"{brief.meta.model} · prompt {brief.meta.prompt_version}"
+
+
+class _Part(BaseModel):
+    """Part of a day's JSON: fields not named here (an article's brief) are skipped, not built."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Source(_Part):
+    label: str
+    title: str
+    addresses: list[str]
+
+
+class _Quote(_Part):
+    text: str
+
+
+class _Cited(_Part):
+    id: int
+    span: _Quote
+
+
+class DaySummary(_Part):
+    """What a feed entry shows of a day written before: its stories, sources and quotes."""
+
+    name: str
+    date: str
+    stories: list[Story]
+    articles: list[_Source]
+    citations: list[_Cited]
+    not_covered: list[NotCovered] = []
+    left_out: dict[str, int] = {}

@@ -40,49 +40,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Template
-from pydantic import BaseModel, ConfigDict
 
 from .._version import __version__
-from ..models import NotCovered
 from ..output.files import write_atomic
 from ..output.html import environment
 from .assembled import AssembledDigest
 from .config import DigestConfig
-from .model import Digest, Story
-
-
-class _Part(BaseModel):
-    """Part of a day's JSON: fields not named here (an article's brief) are skipped, not built."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _Source(_Part):
-    label: str
-    title: str
-    addresses: list[str]
-
-
-class _Quote(_Part):
-    text: str
-
-
-class _Cited(_Part):
-    id: int
-    span: _Quote
-
-
-class DaySummary(_Part):
-    """What a feed entry shows of a day written before: its stories, sources and quotes."""
-
-    name: str
-    date: str
-    stories: list[Story]
-    articles: list[_Source]
-    citations: list[_Cited]
-    not_covered: list[NotCovered] = []
-    left_out: dict[str, int] = {}
-
+from .model import DaySummary, Digest
 
 AnyDigest = Digest | AssembledDigest | DaySummary  # the day just assembled, or a day read back
 
