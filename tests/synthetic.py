@@ -80,12 +80,16 @@ def story_briefs(facts: int, rng: random.Random) -> list[Brief]:
 
 
 def brief(sentences: list[str], rng: random.Random) -> Brief:
-    text = " ".join(sentences)
-    citations, facts = [], []
-    for n, s in enumerate(sentences, 1):
-        start = text.index(s)
-        citations.append(Citation(id=n, span=Span.of(text, start, start + len(s)), match="exact"))
-        facts.append(Fact(claim=reworded(rng, s), kind="event", citations=[n]))
+    return verified_brief(" ".join(sentences), [(reworded(rng, s), s) for s in sentences])
+
+
+def verified_brief(text: str, facts: list[tuple[str, str]]) -> Brief:
+    """A verified brief of ``text`` whose facts ``(claim, quote)`` cite their quotes exactly."""
+    citations, rendered = [], []
+    for n, (claim, quote) in enumerate(facts, 1):
+        start = text.index(quote)
+        citations.append(Citation(id=n, span=Span.of(text, start, start + len(quote)), match="exact"))
+        rendered.append(Fact(claim=claim, kind="event", citations=[n]))
     meta = BriefMeta(
         model="m",
         prompt_version="p",
@@ -95,4 +99,4 @@ def brief(sentences: list[str], rng: random.Random) -> Brief:
         usage=Usage(),
         counts=GroundingCounts(),
     )
-    return Brief(article=Article(text=text), facts=facts, citations=citations, meta=meta)
+    return Brief(article=Article(text=text), facts=rendered, citations=citations, meta=meta)

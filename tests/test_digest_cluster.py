@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 from rapidfuzz import fuzz
+from synthetic import verified_brief as brief
 
 from briefer.digest.cluster import (
     MAX_STORY,
@@ -20,7 +21,7 @@ from briefer.digest.cluster import (
     story_facts,
 )
 from briefer.groups import connected_groups, seeded_groups
-from briefer.models import Article, Brief, BriefMeta, Citation, Fact, GroundingCounts, Span, Usage
+from briefer.models import Brief
 from briefer.text import normalize, same_claim
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,25 +67,6 @@ def test_clusters_are_deterministic_and_ordered():
 def test_content_hash_ignores_whitespace_and_case_only():
     assert content_hash("The ferry ran\r\n aground.") == content_hash("the FERRY ran aground.")
     assert content_hash("The ferry ran aground.") != content_hash("The ferry ran aground!")
-
-
-def brief(text: str, facts: list[tuple[str, str]]) -> Brief:
-    """A verified brief whose facts cite the given quotes of ``text``."""
-    citations, rendered = [], []
-    for n, (claim, quote) in enumerate(facts, 1):
-        start = text.index(quote)
-        citations.append(Citation(id=n, span=Span.of(text, start, start + len(quote)), match="exact"))
-        rendered.append(Fact(claim=claim, kind="event", citations=[n]))
-    meta = BriefMeta(
-        model="m",
-        prompt_version="p",
-        structured_mode="json_schema",
-        briefer_version="0",
-        chunks=1,
-        usage=Usage(),
-        counts=GroundingCounts(),
-    )
-    return Brief(article=Article(text=text), facts=rendered, citations=citations, meta=meta)
 
 
 A = "The ferry Maren Lind ran aground off Skarve on Saturday. All 212 passengers were taken ashore. Tugs will try to refloat it."

@@ -198,7 +198,7 @@ def _with_earlier_work(
 
 
 def brief_all(articles: list[Unique], run: _Run) -> tuple[list[NotCovered], dict[str, int]]:
-    """Fill ``u.brief`` for every article: from the store, else from the LLM; failures become problems."""
+    """Fill ``u.packed`` for every article: from the store, else from the LLM; failures become problems."""
     run.progress.start(len(articles))
     todo = []
     for u in articles:
