@@ -1,17 +1,42 @@
-"""Shared fixtures: no test touches the real user directories or a real API key."""
+"""Shared fixtures: no test touches the real user directories or a real API key.
+
+And no test leaves a process behind: every process the suite starts inherits
+``BRIEFER_TEST_RUN`` (this run's own value), and at the end of the session any
+live process that still carries it is killed and fails the run.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
-from support import Scripted
+from support import Scripted, kill_leftovers
 
 from briefer import load_article
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "kim-putin-summit.txt"
+
+
+RUN_MARK = "BRIEFER_TEST_RUN"
+
+
+def pytest_configure(config):
+    os.environ[RUN_MARK] = f"{os.getpid()}-{uuid.uuid4().hex}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    left = kill_leftovers(RUN_MARK, os.environ[RUN_MARK])
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"{pid}: {cmd}" for pid, cmd in left]
+        message = "processes started by the tests outlived them (killed now):\n  " + "\n  ".join(lines)
+        if reporter:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

@@ -13,16 +13,73 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
+import signal
 import socket
 import ssl
 import struct
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import openai
 
 from briefer.llm.openai import OpenAIBackend
+
+
+def interruptible() -> None:
+    """``preexec_fn`` for a child the tests send Ctrl-C to: SIGINT back to its default action.
+
+    A suite started from a background job (``cmd &`` in a script, some CI runners and
+    service managers) inherits SIGINT as ignored, and Python keeps an ignored SIGINT
+    ignored in every child: without this the child never sees the test's Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def stop(proc: subprocess.Popen, sig: int = signal.SIGINT, timeout: float = 30) -> int | None:
+    """Send ``sig`` and wait; whatever happens, the process is gone afterwards (SIGKILL at the end).
+
+    Returns the exit code, or None when the signal did not stop it in ``timeout`` seconds.
+    """
+    try:
+        proc.send_signal(sig)
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _marked(pid: str, mark: bytes) -> str | None:
+    """The command line of live process ``pid`` if its environment carries ``mark``."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in ("Z", "X") or mark not in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+            return None
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return None
+
+
+def kill_leftovers(name: str, value: str) -> list[tuple[int, str]]:
+    """SIGKILL every live process (but this one) whose environment has ``name=value``; return them."""
+    mark = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            command = _marked(entry.name, mark)
+            if command is not None:
+                found.append((int(entry.name), command))
+    for pid, _ in found:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return found
+
 
 RAW = ("hang", "reset", "partial", "invalid_json")
 # The llama-cpp-python server's real answer to response_format json_schema (tests/cassettes/auto_mode_fallback.yaml).

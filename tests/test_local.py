@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import interruptible, stop
 
 from briefer.errors import ModelUnavailable
 from briefer.llm import probe
@@ -452,9 +453,11 @@ def test_server_that_never_answers_times_out(tmp_path):
 
 def test_temp_log_dir_is_removed(tmp_path):
     server = FakeServer(tmp_path).start()
-    log_dir = server._log.parent
-    assert log_dir.is_dir()
-    server.stop()
+    try:
+        log_dir = server._log.parent
+        assert log_dir.is_dir()
+    finally:
+        server.stop()
     assert not log_dir.exists()
 
 
@@ -476,9 +479,11 @@ def test_command_line(tmp_path):
 
 def test_wait_returns_when_server_exits(tmp_path):
     server = FakeServer(tmp_path).serve_forever()
-    os.kill(server.pid, signal.SIGTERM)
-    assert server.wait() is not None
-    server.stop()
+    try:
+        os.kill(server.pid, signal.SIGTERM)
+        assert server.wait() is not None
+    finally:
+        server.stop()
 
 
 # A briefer-like parent: starts a server inside ``with`` and waits, so tests can
@@ -508,7 +513,7 @@ def _run_child(tmp_path, model="", fake="", mode="ok") -> subprocess.Popen:
     script.write_text(CHILD.format(repo=str(REPO), tests=str(REPO / "tests")))
     return subprocess.Popen(
         [sys.executable, str(script), str(model), str(fake), mode],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible,
     )  # fmt: skip
 
 
@@ -523,25 +528,31 @@ def _child_server_pid(child: subprocess.Popen, timeout: float = 180) -> int:
     return int(result[0])
 
 
+def _ctrl_c(child: subprocess.Popen, server_pid: int) -> None:
+    """Ctrl-C the briefer-like parent: it must exit, and have stopped its server before it did."""
+    try:
+        assert _alive(server_pid)
+        assert stop(child, signal.SIGINT) is not None, "the parent ignored Ctrl-C"
+        assert _wait_gone(server_pid, timeout=1)  # stopped by the parent before it exited
+    finally:
+        local_server._killpg(server_pid, signal.SIGKILL)
+
+
 def test_ctrl_c_in_parent_stops_fake_server(tmp_path):
     child = _run_child(tmp_path, fake=tmp_path)
-    pid = _child_server_pid(child, timeout=30)
-    assert _alive(pid)
-    child.send_signal(signal.SIGINT)
-    child.wait(timeout=30)
-    assert _wait_gone(pid, timeout=1)  # stopped by the parent before it exited
+    _ctrl_c(child, _child_server_pid(child, timeout=30))
 
 
 def test_ctrl_c_during_startup_stops_fake_server(tmp_path):
     child = _run_child(tmp_path, fake=tmp_path, mode="hang")
     pidfile = tmp_path / "pids-hang"
     deadline = time.monotonic() + 30
-    while not pidfile.exists() and time.monotonic() < deadline:
+    while not pidfile.exists() and time.monotonic() < deadline and child.poll() is None:
         time.sleep(0.02)
-    pid = int(pidfile.read_text().split()[0])
-    child.send_signal(signal.SIGINT)
-    child.wait(timeout=30)
-    assert _wait_gone(pid, timeout=1)
+    if not pidfile.exists():
+        stop(child, signal.SIGKILL)
+        pytest.fail(f"the fake server never started: {child.stderr.read()[-2000:]}")
+    _ctrl_c(child, int(pidfile.read_text().split()[0]))
 
 
 def test_parent_killed_hard_still_stops_fake_server(tmp_path):
@@ -590,11 +601,7 @@ def test_real_server_serves_models_and_stops(real_model):
 @pytest.mark.local_model
 def test_real_server_stopped_on_ctrl_c_in_parent(real_model, tmp_path):
     child = _run_child(tmp_path, model=real_model)
-    pid = _child_server_pid(child)
-    assert _alive(pid)
-    child.send_signal(signal.SIGINT)
-    child.wait(timeout=30)
-    assert _wait_gone(pid, timeout=1)
+    _ctrl_c(child, _child_server_pid(child))
 
 
 @pytest.mark.local_model
@@ -630,14 +637,19 @@ def test_briefer_serve_runs_until_stopped_and_leaves_nothing(real_model, tmp_pat
         env=env,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
+    pids: list[int] = []
     try:
         banner = serve.stderr.readline()
         assert f"at http://127.0.0.1:{port}/v1" in banner, banner
         ok, detail = probe.server_health(f"http://127.0.0.1:{port}/v1", timeout=5)
         assert ok, detail
-        (pid,) = _processes_with_arg(str(real_model))
+        pids = _processes_with_arg(str(real_model))
+        assert len(pids) == 1, pids
+        assert stop(serve, sig) is not None, f"briefer serve ignored signal {sig}"
+        assert _wait_gone(pids[0], timeout=2)
     finally:
-        serve.send_signal(sig)
-        serve.wait(timeout=30)
-    assert _wait_gone(pid, timeout=2)
+        stop(serve, signal.SIGKILL, timeout=5)
+        for pid in pids + _processes_with_arg(str(real_model)):
+            local_server._killpg(pid, signal.SIGKILL)
