@@ -25,7 +25,7 @@ def test_quick_start_is_two_commands_and_ci_runs_both():
     assert first.endswith("briefer brief examples/kim-putin-summit.txt") and "'.[local]'" in first
     assert second.endswith("python -m pytest")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    assert any(line.startswith(first) for line in ci) and second in ci
+    assert any(line.startswith(first) for line in ci) and any(second in line for line in ci)
 
 
 def test_the_digest_config_example_is_valid(tmp_path):
