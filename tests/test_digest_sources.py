@@ -27,8 +27,8 @@ from briefer.sources.config import SourcesConfig
 
 DATA = Path(__file__).parent / "data" / "digest"
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-SLOW = 2.0
-TIMEOUT = 0.4
+SLOW = 20.0  # the slow page: well past the timeout
+TIMEOUT = 5.0  # generous: a loaded 2-core machine answers loopback requests slowly
 
 
 def page(name: str, canonical: str | None = None) -> bytes:
