@@ -51,7 +51,7 @@ from ..runtime import Runtime
 from ..sources.base import Collection
 from ..sources.collect import collect
 from ..state.store import Store
-from .assemble import assemble_digest, digest_markdown_chunks
+from .assemble import assemble_digest, digest_markdown_chunks, probe_digest_template
 from .assembled import AssembledDigest, PackedBrief
 from .config import DigestConfig
 from .identity import Unique, unique_articles
@@ -130,6 +130,7 @@ def run_digest(
     """
     if isinstance(runtime, Settings):
         runtime = Runtime.resolve(runtime, concurrency=config.concurrency)
+    probe_digest_template(config.template)  # a template over its limits is refused before any model call
     now = now or datetime.now(UTC)
     day = now.astimezone(config.zone()).date().isoformat()
     # Keyed by the output folder: a copy of the config writing to the same folder waits its turn too.
