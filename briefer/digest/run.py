@@ -173,10 +173,15 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
     md_path, json_path = write_digest(digest, config, now)
     counts.update(articles=len(articles), new=new, failed=len(problems), stories=len(digest.stories))
     status = "partial" if digest.not_covered else "ok"
-    log.info(
-        "digest %s: %d stories from %d articles (%s)", md_path, len(digest.stories), len(articles), status
-    )
+    log.info("digest %s: %s (%s)", md_path, _summary(len(digest.stories), len(digest.articles)), status)
     return RunResult(md_path, json_path, status, counts, digest.not_covered)
+
+
+def _summary(stories: int, covered: int) -> str:
+    """ "2 stories from 3 articles": only the articles the digest covers count."""
+    return (
+        f"{stories} stor{'y' if stories == 1 else 'ies'} from {covered} article{'' if covered == 1 else 's'}"
+    )
 
 
 def _with_earlier_work(

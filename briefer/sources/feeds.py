@@ -68,7 +68,12 @@ def _read_feed(feed: str, tags: frozenset[str], ctx: Context) -> tuple[Jobs, Cou
         remember(feed, ctx, got, body=data)
     elif kept is None and ctx.store:
         ctx.store.forget_http_record(feed)
-    return _entry_jobs(parsed.entries[: ctx.max_per_feed], base, feed, tags, ctx)
+    jobs, left_out = _entry_jobs(parsed.entries[: ctx.max_per_feed], base, feed, tags, ctx)
+    if len(parsed.entries) > ctx.max_per_feed:
+        left_out[f"feed entries beyond max_per_feed ({ctx.max_per_feed})"] += (
+            len(parsed.entries) - ctx.max_per_feed
+        )
+    return jobs, left_out
 
 
 def _restore(record: HttpRecord) -> tuple[bytes, str] | None:
