@@ -554,3 +554,15 @@ def test_the_run_summary_counts_only_the_articles_the_digest_covers(origin, tmp_
         result = run_digest(config, load_settings(), now=NOW, open_backend=opener(backend))
     assert len(result.not_covered) == 2
     assert any(m.endswith(": 1 story from 1 article (partial)") for m in caplog.messages), caplog.messages
+
+
+def test_a_file_url_in_a_feed_is_shown_as_the_feed_spells_it(origin, tmp_path):
+    """feedparser folds ``file:///etc/passwd`` into ``file://etc/passwd``; briefer reports the link as given."""
+    entries = [{"title": "Passwd", "link": "file:///etc/passwd", "when": NOW}]
+    entries += [{"title": "Aground", "link": f"{origin.base}/news/ferry-a.html", "when": NOW}]
+    origin.routes["/odd.xml"] = Resource(rss(entries), "application/rss+xml")
+    config = SourcesConfig(feeds=[f"{origin.base}/odd.xml"], timeout=5, host_delay=0)
+    got = collect(config, tmp_path, Filters(), allow_private=True)
+    [problem] = got.problems
+    assert problem.source == "file:///etc/passwd" and problem.reason.startswith("file:///etc/passwd cannot")
+    assert [i.key for i in got.items] == [f"{origin.base}/news/ferry-a.html"]
