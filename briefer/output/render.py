@@ -23,6 +23,7 @@ from ..errors import BrieferError, ConfigError
 from ..language import language
 from ..models import Article, Brief, Fact, FactKind
 from ..resources import resource_dir
+from .bidi import isolate_text
 from .bounded import LIMITS, BoundedEnvironment, Limits, TemplateLimit, bound_filters, bounded, suspended_line
 from .files import one_final_newline
 from .links import source_url
@@ -83,7 +84,7 @@ def md_escape(value: Any) -> str:
     text = " ".join(str(value).split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
-    return re.sub(r"^([-=+#>])", r"\\\1", text)
+    return isolate_text(re.sub(r"^([-=+#>])", r"\\\1", text))  # an article's U+202E stays in its value
 
 
 def _finalize(value: Any) -> Any:
