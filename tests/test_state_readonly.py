@@ -107,6 +107,27 @@ def test_digest_refuses_before_any_model_call_naming_the_file_and_the_fix(server
     assert server.requests == [] and not (home / "out").exists()
 
 
+def test_digest_in_a_read_only_data_folder_refuses_naming_the_fix(server, home):
+    prefix = unprivileged()
+    data = home / "data"
+    data.mkdir()
+    Store(data / "briefer.sqlite3").close()
+    (data / "briefer.sqlite3").chmod(0o444)
+    data.chmod(0o555)  # and, as root, owned by root: the child can neither write the file nor the folder
+    (home / "in").mkdir(mode=0o777)
+    shutil.copy(EXAMPLE, home / "in" / "a.txt")
+    (home / "digest.toml").write_text(
+        'name = "x"\noutput = "out"\n[sources]\npaths = ["in"]\n', encoding="utf-8"
+    )
+    base = f"http://127.0.0.1:{server.server_port}/v1"
+    result = briefer(prefix, home, "digest", str(home / "digest.toml"), "--base-url", base)
+    data.chmod(0o755)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"briefer: error: The state file {data}") and FIX in line
+    assert server.requests == []
+
+
 @pytest.mark.parametrize(
     "detail",
     [
