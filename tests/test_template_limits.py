@@ -29,7 +29,11 @@ from briefer.output.sample import sample_brief
 
 HOSTILE = [
     ("{{ 'a' * 1000000000 }}", "* would make a value of 1,000,000,000"),
-    ("{{ [0] * 10**9 }}", "* would make a value of 1,000,000,000"),
+    ("{{ [0] * 10**9 }}", "* would make a value of 1,000,000,000 items"),
+    (
+        "{% set ns = namespace(l=[0]) %}{% for i in range(30) %}{% set _ = ns.l.extend(ns.l) %}{% endfor %}",
+        "list.extend would",
+    ),
     ("{{ 7 ** (10 ** 7) }}", "** would build a number of about 20,000,000 bits"),
     ("{{ (2 ** 64) ** (2 ** 20) }}", "** would build a number of about 67,108,864 bits"),
     ("{{ range(10**9) | list }}", "range() of 1,000,000,000 numbers is over the limit of 100,000"),
@@ -149,3 +153,10 @@ def test_the_digest_command_refuses_it_with_exit_2(tmp_path, small_limits):
     assert result.stderr.splitlines()[0].startswith(
         f"briefer: error: Template {str(template)!r} was stopped at line 1"
     )
+
+
+def test_briefer_templates_tries_a_user_template_on_the_sample_too(tmp_path, small_limits):
+    template = tmp_path / "hostile.md.j2"
+    template.write_text("{{ title }}\n{{ 'x'.ljust(10**9) }}\n", encoding="utf-8")
+    result = CliRunner().invoke(briefer_cli, ["templates", str(template)])
+    assert result.exit_code == 2 and "was stopped at line 2: str.ljust would" in result.stderr

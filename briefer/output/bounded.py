@@ -44,7 +44,8 @@ class TemplateLimit(Exception):
 @dataclass(frozen=True)
 class Limits:
     seconds: float = 20.0  # wall time of one render
-    chars: int = 64 << 20  # characters written, and the size of any one value an expression builds
+    chars: int = 64 << 20  # characters written, and the length of any one string an expression builds
+    items: int = 1 << 20  # the length of any one list an expression builds
     memory: int = 1 << 30  # bytes the process may grow by while rendering (checked where /proc exists)
     power_bits: int = 1 << 16  # the largest integer ``**`` may build, in bits
 
@@ -56,6 +57,13 @@ _SIZED = {"ljust", "rjust", "center", "zfill"}
 
 def _size(value: Any) -> int:
     return len(value) if isinstance(value, (str, list, tuple)) else 0
+
+
+def _cap(value: Any, size: int, limits: Limits, what: str) -> None:
+    """Refuse to build a string (or list, as ``value`` is) of ``size`` characters (items)."""
+    most, unit = (limits.chars, "characters") if isinstance(value, str) else (limits.items, "items")
+    if size > most:
+        raise TemplateLimit(f"{what} would make a value of {size:,} {unit}, over the limit of {most:,}")
 
 
 class _Generator(CodeGenerator):
@@ -90,11 +98,11 @@ class BoundedEnvironment(SandboxedEnvironment):
         if isinstance(owner, str):
             check_str_method(owner, name, args, kwargs, __self.limits)
         elif isinstance(owner, list) and name in ("extend", "__iadd__"):
-            _cap(len(owner) + sum(map(_size, args)), __self.limits, f"list.{name}")
+            _cap(owner, len(owner) + sum(map(_size, args)), __self.limits, f"list.{name}")
         return super().call(__context, __obj, *args, **kwargs)
 
     def concat(self, parts: tuple[Any, ...]) -> str:
-        _cap(sum(len(str(p)) for p in parts), self.limits, "~")
+        _cap("", sum(len(str(p)) for p in parts), self.limits, "~")
         return str_join(parts)
 
 
@@ -106,20 +114,13 @@ def _range(*args: int) -> range:
     return numbers
 
 
-def _cap(size: int, limits: Limits, what: str) -> None:
-    if size > limits.chars:
-        raise TemplateLimit(
-            f"{what} would make a value of {size:,} characters or items, over {limits.chars:,}"
-        )
-
-
 def check_binop(operator: str, left: Any, right: Any, limits: Limits) -> None:
     """Refuse ``left operator right`` when its result would be over the limits."""
-    if operator == "*" and isinstance(right, int) and _size(left) or isinstance(left, int) and _size(right):
-        count = right if isinstance(right, int) else left
-        _cap(max(_size(left), _size(right)) * count, limits, "*")
+    if operator == "*" and (isinstance(right, int) and _size(left) or isinstance(left, int) and _size(right)):
+        count, value = (right, left) if isinstance(right, int) else (left, right)
+        _cap(value, _size(value) * count, limits, "*")
     elif operator == "+" and _size(left) and _size(right):
-        _cap(_size(left) + _size(right), limits, "+")
+        _cap(left, _size(left) + _size(right), limits, "+")
     elif operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
         bits = right * max(abs(left).bit_length() - 1, 0)
         if bits > limits.power_bits:
@@ -140,13 +141,18 @@ def check_format(spec: str, args: Any, limits: Limits) -> None:
 
 def check_str_method(text: str, name: str, args: tuple, kwargs: dict, limits: Limits) -> None:
     if name in _SIZED and args and isinstance(args[0], int):
-        _cap(args[0], limits, f"str.{name}")
+        _cap(text, args[0], limits, f"str.{name}")
     elif name == "expandtabs":
         tab = args[0] if args else kwargs.get("tabsize", 8)
-        _cap(len(text) + text.count("\t") * (tab if isinstance(tab, int) else 0), limits, "str.expandtabs")
+        _cap(
+            text,
+            len(text) + text.count("\t") * (tab if isinstance(tab, int) else 0),
+            limits,
+            "str.expandtabs",
+        )
     elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
         times = text.count(args[0]) if args[0] else len(text) + 1
-        _cap(len(text) + times * len(args[1]), limits, "str.replace")
+        _cap(text, len(text) + times * len(args[1]), limits, "str.replace")
     elif name in ("format", "format_map"):
         check_format(text, args + tuple(kwargs.values()), limits)
 
@@ -156,12 +162,14 @@ def bound_filters(env: Environment, limits: Limits) -> None:
     center, indent, fmt = env.filters["center"], env.filters["indent"], env.filters["format"]
 
     def bounded_center(value: Any, width: int = 80) -> str:
-        _cap(width, limits, "center")
+        _cap("", width, limits, "center")
         return center(value, width)
 
     def bounded_indent(value: Any, width: int | str = 4, *args: Any, **kwargs: Any) -> str:
         lines = str(value).count("\n") + 1
-        _cap(len(str(value)) + lines * (width if isinstance(width, int) else len(width)), limits, "indent")
+        _cap(
+            "", len(str(value)) + lines * (width if isinstance(width, int) else len(width)), limits, "indent"
+        )
         return indent(value, width, *args, **kwargs)
 
     def bounded_format(value: Any, *args: Any, **kwargs: Any) -> str:
@@ -204,10 +212,11 @@ class Watchdog:
 
     def __init__(self, limits: Limits):
         self.limits, self.thread = limits, threading.get_ident()
-        self.start, self.base = time.monotonic(), _resident()
+        self.base = _resident()
         self.reason: str | None = None
         self.lock, self.done = threading.Lock(), threading.Event()
         self.active, self.fired = False, 0.0
+        self.spent = self.since = 0.0  # seconds spent in the template before, and when it last went in
 
     def __enter__(self) -> Watchdog:
         threading.Thread(target=self._watch, daemon=True, name="template-watchdog").start()
@@ -222,10 +231,13 @@ class Watchdog:
         with self.lock:
             if not active and self.fired:
                 _raise_in(self.thread, None)  # clear one that has not landed yet
-            self.active = active
+            now = time.monotonic()
+            if self.active and not active:
+                self.spent += now - self.since
+            self.active, self.since = active, now
 
     def _over(self) -> str | None:
-        if time.monotonic() - self.start > self.limits.seconds:
+        if self.spent + (time.monotonic() - self.since if self.active else 0) > self.limits.seconds:
             return f"it ran for more than {self.limits.seconds:g} s"
         if self.base and _resident() - self.base > self.limits.memory:
             return f"it used more than {self.limits.memory >> 20:,} MiB of memory"

@@ -170,7 +170,9 @@ def check_template(name: str, kind: str) -> set[str]:
     return used
 
 
-def _describe(name: str, exc: BaseException, path: Path, line: int | None = None) -> str:
+def _describe(
+    name: str, exc: BaseException, path: Path, line: int | None = None, limits: Limits = LIMITS
+) -> str:
     """A template error as one line: which template, the line in it, what is wrong."""
     line = getattr(exc, "lineno", None) or _template_line(exc, path) or line
     where = f" at line {line}" if line else ""
@@ -185,11 +187,9 @@ def _describe(name: str, exc: BaseException, path: Path, line: int | None = None
         return f"{named} failed{where}: {exc.message or exc}"
     if isinstance(exc, (TemplateLimit, RecursionError, MemoryError)):
         why = "it recurses too deeply" if isinstance(exc, RecursionError) else str(exc) or "out of memory"
-        return f"{named} was stopped{where}: {why}; {_ALLOWED}."
+        allowed = f"a template may run {limits.seconds:g} s and write {limits.chars:,} characters"
+        return f"{named} was stopped{where}: {why}; {allowed}."
     return f"{named} failed{where}: {type(exc).__name__}: {exc}"
-
-
-_ALLOWED = f"a template may run {LIMITS.seconds:g} s and write {LIMITS.chars >> 20} MiB"
 
 
 def _template_line(exc: BaseException, path: Path) -> int | None:
@@ -265,7 +265,7 @@ def template_chunks(template: str, values: dict[str, Any], limits: Limits | None
         if isinstance(exc, BrieferError):
             raise
         line = suspended_line(chunks, env.get_template(name)) if isinstance(exc, TemplateLimit) else None
-        raise ConfigError(_describe(template, exc, directory / name, line)) from exc
+        raise ConfigError(_describe(template, exc, directory / name, line, limits or LIMITS)) from exc
 
 
 def _generate(env: SandboxedEnvironment, name: str, values: dict[str, Any]) -> Iterator[str]:
