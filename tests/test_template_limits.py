@@ -23,7 +23,7 @@ from briefer.digest.config import digest_config
 from briefer.digest.run import run_digest
 from briefer.errors import ConfigError
 from briefer.output import render
-from briefer.output.bounded import LIMITS
+from briefer.output.guards import LIMITS
 from briefer.output.render import render_template
 from briefer.output.sample import sample_brief
 
@@ -47,7 +47,17 @@ HOSTILE = [
         "+ would",
     ),
     ("{{ 'x'.ljust(10**9) }}", "str.ljust would make a value of 1,000,000,000"),
-    ("{{ ('x' * 1000).replace('', 'y' * 100000) }}", "str.replace would"),
+    ("{{ ('x' * 1000).replace('', 'y' * 100000) }}", "replace would make a value of"),
+    ("{{ ('x' * 1000) | replace('', 'y' * 100000) }}", "replace would make a value of"),
+    ("{{ ('y' * 100000).join('x' * 100000) }}", "join would make a value of"),
+    ("{{ ('x' * 100000) | list | join('y' * 100000) }}", "join would make a value of"),
+    ("{{ [1] | batch(10**9, 0) | list }}", "batch would make a value of 1,000,000,000 items"),
+    (
+        "{% set ns = namespace(n=3) %}{% for i in range(64) %}{% set ns.n = ns.n * ns.n %}{% endfor %}",
+        "* would build a number of about",
+    ),
+    ("{{ '{:>{}}'.format('x', 10**9) }}", "a format width of 1,000,000,000"),
+    ("{{ '%.1000000000f' % 1.5 }}", "a format width of 1,000,000,000"),
     ("{{ '%1000000000d' % 1 }}", "a format width of 1,000,000,000"),
     ("{{ '{:>1000000000}'.format(1) }}", "a format width of 1,000,000,000"),
     ("{{ 'x' | center(10**9) }}", "center would"),

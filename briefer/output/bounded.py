@@ -4,11 +4,11 @@ A user template renders after the model has been paid, so it must neither
 hang nor exhaust memory. Three guards, none of which a built-in template
 ever meets:
 
-- Operators and calls that can build a huge value in one step are checked
-  before they run (:class:`BoundedEnvironment`): ``*`` and ``+`` on strings
-  and lists, ``~``, ``**`` with a huge result, ``%`` and ``format`` with huge
-  widths, ``ljust``/``center``/``zfill``/``replace``/``expandtabs`` and the
-  ``center``, ``indent`` and ``format`` filters. The sandbox's range limit stays.
+- Operators, calls and filters that can build a huge value in one step are
+  sized first (:class:`BoundedEnvironment`, with the checks of
+  :mod:`briefer.output.guards`): ``*``, ``+``, ``~``, ``**``, ``%``, string
+  methods, ``format``, ``join``, ``replace``, ``batch``… The sandbox's range
+  limit stays.
 - A watchdog thread stops the render when it runs past its time, or when the
   process grows by more than its memory budget, by raising
   :class:`TemplateLimit` in the rendering thread (at its next bytecode, so a
@@ -23,47 +23,26 @@ from __future__ import annotations
 
 import ctypes
 import os
-import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment, Template
+from jinja2 import Template
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.nodes import Concat
-from jinja2.runtime import str_join
-from jinja2.sandbox import MAX_RANGE, SandboxedEnvironment
+from jinja2.runtime import markup_join
+from jinja2.sandbox import SandboxedEnvironment
 
-
-class TemplateLimit(Exception):
-    """A user template went over a limit; the message says which."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    seconds: float = 20.0  # wall time of one render
-    chars: int = 64 << 20  # characters written, and the length of any one string an expression builds
-    items: int = 1 << 20  # the length of any one list an expression builds
-    memory: int = 1 << 30  # bytes the process may grow by while rendering (checked where /proc exists)
-    power_bits: int = 1 << 16  # the largest integer ``**`` may build, in bits
-
-
-LIMITS = Limits()
-_WIDTH = re.compile(r"\d+")
-_SIZED = {"ljust", "rjust", "center", "zfill"}
-
-
-def _size(value: Any) -> int:
-    return len(value) if isinstance(value, (str, list, tuple)) else 0
-
-
-def _cap(value: Any, size: int, limits: Limits, what: str) -> None:
-    """Refuse to build a string (or list, as ``value`` is) of ``size`` characters (items)."""
-    most, unit = (limits.chars, "characters") if isinstance(value, str) else (limits.items, "items")
-    if size > most:
-        raise TemplateLimit(f"{what} would make a value of {size:,} {unit}, over the limit of {most:,}")
+from .guards import (
+    LIMITS,
+    Limits,
+    TemplateLimit,
+    bounded_range,
+    cap,
+    check_binop,
+    check_str_method,
+)
 
 
 class _Generator(CodeGenerator):
@@ -74,7 +53,8 @@ class _Generator(CodeGenerator):
         for arg in node.nodes:
             self.visit(arg, frame)
             self.write(", ")
-        self.write("))")
+        volatile, escaping = frame.eval_ctx.volatile, frame.eval_ctx.autoescape
+        self.write("), context.eval_ctx.volatile)" if volatile else f"), {bool(escaping)})")
 
 
 class BoundedEnvironment(SandboxedEnvironment):
@@ -86,7 +66,7 @@ class BoundedEnvironment(SandboxedEnvironment):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.globals["range"] = _range
+        self.globals["range"] = bounded_range
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         check_binop(operator, left, right, self.limits)
@@ -98,85 +78,19 @@ class BoundedEnvironment(SandboxedEnvironment):
         if isinstance(owner, str):
             check_str_method(owner, name, args, kwargs, __self.limits)
         elif isinstance(owner, list) and name in ("extend", "__iadd__"):
-            _cap(owner, len(owner) + sum(map(_size, args)), __self.limits, f"list.{name}")
+            cap(
+                owner,
+                len(owner) + sum(len(a) for a in args if isinstance(a, (list, tuple))),
+                __self.limits,
+                f"list.{name}",
+            )
         return super().call(__context, __obj, *args, **kwargs)
 
-    def concat(self, parts: tuple[Any, ...]) -> str:
-        _cap("", sum(len(str(p)) for p in parts), self.limits, "~")
-        return str_join(parts)
-
-
-def _range(*args: int) -> range:
-    """The sandbox's ``range``, whose limit is a template limit like the others."""
-    numbers = range(*args)
-    if len(numbers) > MAX_RANGE:
-        raise TemplateLimit(f"range() of {len(numbers):,} numbers is over the limit of {MAX_RANGE:,}")
-    return numbers
-
-
-def check_binop(operator: str, left: Any, right: Any, limits: Limits) -> None:
-    """Refuse ``left operator right`` when its result would be over the limits."""
-    if operator == "*" and (isinstance(right, int) and _size(left) or isinstance(left, int) and _size(right)):
-        count, value = (right, left) if isinstance(right, int) else (left, right)
-        _cap(value, _size(value) * count, limits, "*")
-    elif operator == "+" and _size(left) and _size(right):
-        _cap(left, _size(left) + _size(right), limits, "+")
-    elif operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
-        bits = right * max(abs(left).bit_length() - 1, 0)
-        if bits > limits.power_bits:
-            raise TemplateLimit(f"** would build a number of about {bits:,} bits, over {limits.power_bits:,}")
-    elif operator == "%" and isinstance(left, str):
-        check_format(left, right, limits)
-
-
-def check_format(spec: str, args: Any, limits: Limits) -> None:
-    """Refuse a ``%`` or ``format`` string whose field widths (written, or ``*``) are over the limit."""
-    widths = [int(w) for w in _WIDTH.findall(spec)]
-    if "*" in spec or "{" in spec:
-        values = args if isinstance(args, (tuple, list)) else (args,)
-        widths += [v for v in values if isinstance(v, int)]
-    if widths and max(widths) > limits.chars:
-        raise TemplateLimit(f"a format width of {max(widths):,} is over the limit of {limits.chars:,}")
-
-
-def check_str_method(text: str, name: str, args: tuple, kwargs: dict, limits: Limits) -> None:
-    if name in _SIZED and args and isinstance(args[0], int):
-        _cap(text, args[0], limits, f"str.{name}")
-    elif name == "expandtabs":
-        tab = args[0] if args else kwargs.get("tabsize", 8)
-        _cap(
-            text,
-            len(text) + text.count("\t") * (tab if isinstance(tab, int) else 0),
-            limits,
-            "str.expandtabs",
-        )
-    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
-        times = text.count(args[0]) if args[0] else len(text) + 1
-        _cap(text, len(text) + times * len(args[1]), limits, "str.replace")
-    elif name in ("format", "format_map"):
-        check_format(text, args + tuple(kwargs.values()), limits)
-
-
-def bound_filters(env: Environment, limits: Limits) -> None:
-    """Wrap the filters whose width argument can make a huge string."""
-    center, indent, fmt = env.filters["center"], env.filters["indent"], env.filters["format"]
-
-    def bounded_center(value: Any, width: int = 80) -> str:
-        _cap("", width, limits, "center")
-        return center(value, width)
-
-    def bounded_indent(value: Any, width: int | str = 4, *args: Any, **kwargs: Any) -> str:
-        lines = str(value).count("\n") + 1
-        _cap(
-            "", len(str(value)) + lines * (width if isinstance(width, int) else len(width)), limits, "indent"
-        )
-        return indent(value, width, *args, **kwargs)
-
-    def bounded_format(value: Any, *args: Any, **kwargs: Any) -> str:
-        check_format(str(value), args + tuple(kwargs.values()), limits)
-        return fmt(value, *args, **kwargs)
-
-    env.filters.update(center=bounded_center, indent=bounded_indent, format=bounded_format)
+    def concat(self, parts: tuple[Any, ...], markup: bool) -> str:
+        """``a ~ b ~ …`` as Jinja joins it (``markup_join`` where autoescaping is on), if not too long."""
+        texts = [p if isinstance(p, str) else str(p) for p in parts]
+        cap("", sum(map(len, texts)), self.limits, "~")
+        return markup_join(parts) if markup else "".join(texts)
 
 
 def bounded(chunks: Iterator[str], limits: Limits) -> Iterator[str]:

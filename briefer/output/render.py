@@ -24,8 +24,9 @@ from ..language import language
 from ..models import Article, Brief, Fact, FactKind
 from ..resources import resource_dir
 from .bidi import isolate_text
-from .bounded import LIMITS, BoundedEnvironment, Limits, TemplateLimit, bound_filters, bounded, suspended_line
+from .bounded import BoundedEnvironment, bounded, suspended_line
 from .files import one_final_newline
+from .guards import LIMITS, Limits, TemplateLimit, bound_filters
 from .links import source_url
 
 SECTIONS: list[tuple[str, tuple[FactKind, ...]]] = [

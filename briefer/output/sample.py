@@ -26,7 +26,7 @@ from ..models import (
     Usage,
 )
 from ..resources import resource_dir
-from .bounded import TemplateLimit
+from .guards import TemplateLimit
 from .render import context, resolve_template, template_chunks
 
 _TEXT = (
