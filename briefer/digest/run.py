@@ -178,7 +178,7 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
 
 
 def _summary(stories: int, covered: int) -> str:
-    """ "2 stories from 3 articles": only the articles the digest covers count."""
+    """The run's count, e.g. "2 stories from 3 articles": only the articles the digest covers."""
     return (
         f"{stories} stor{'y' if stories == 1 else 'ies'} from {covered} article{'' if covered == 1 else 's'}"
     )

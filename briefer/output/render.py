@@ -253,7 +253,7 @@ def template_chunks(template: str, values: dict[str, Any], limits: Limits | None
     """:func:`render_template` as the template generates it, chunk by chunk (errors as it does).
 
     A user's template (not a built-in one) renders under ``limits`` (default
-    :data:`~briefer.output.bounded.LIMITS`), and any error it raises is a ConfigError line.
+    :data:`~briefer.output.guards.LIMITS`), and any error it raises is a ConfigError line.
     """
     directory, name = resolve_template(template)
     limits = limits or (None if directory == resource_dir("templates") else LIMITS)
