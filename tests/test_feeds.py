@@ -24,7 +24,7 @@ from briefer._version import __version__
 from briefer.config import load_settings
 from briefer.digest.config import digest_config
 from briefer.digest.run import run_digest
-from briefer.errors import InputError
+from briefer.errors import InputError, LLMError
 from briefer.models import Article
 from briefer.sources.base import Filters, Item
 from briefer.sources.collect import collect
@@ -510,3 +510,59 @@ def test_an_earlier_day_is_read_for_the_feed_without_its_briefs(tmp_path):
         article["brief"] = {"not": "a brief"}  # never validated, so never built
     day.write_text(json.dumps(data), encoding="utf-8")
     assert publish.entry_html(publish._load(day)) == publish.entry_html(whole)
+
+
+# --- a feed longer than max_per_feed ---------------------------------------------------------
+
+
+def test_entries_beyond_max_per_feed_are_counted_as_left_out(origin, tmp_path):
+    _, body = paragraphs("ferry-aground-b")
+    entries = [
+        {"title": f"Item {n}", "link": f"{origin.base}/long/{n}.html", "when": NOW, "content": body}
+        for n in range(40)
+    ]
+    origin.routes["/long.xml"] = Resource(rss(entries), "application/rss+xml")
+    config = SourcesConfig(feeds=[f"{origin.base}/long.xml"], timeout=5, host_delay=0, max_per_feed=30)
+    got = collect(config, tmp_path, Filters(), allow_private=True)
+    assert len(got.items) == 30
+    assert got.left_out == {"feed entries beyond max_per_feed (30)": 10}
+
+
+def test_the_run_summary_counts_only_the_articles_the_digest_covers(origin, tmp_path, caplog):
+    """Three full-text entries; the model fails on two, so the digest covers one article and says so."""
+    entries = [
+        {
+            "title": name,
+            "link": f"{origin.base}/news/{name}.html",
+            "when": NOW,
+            "content": paragraphs(name)[1],
+        }
+        for name in ("ferry-aground-b", "ferry-fares", "bridge-tender")
+    ]
+    origin.routes["/mixed.xml"] = Resource(rss(entries), "application/rss+xml")
+    data = {"name": "Desk", "output": str(tmp_path / "out"), "allow_private_hosts": True}
+    data["sources"] = {
+        "feeds": [f"{origin.base}/mixed.xml"],
+        "timeout": 5,
+        "host_delay": 0,
+        "entry_text_min": 10,
+    }
+    config = digest_config(data, base=tmp_path, key="test:summary")
+    down = LLMError("The LLM kept answering 429")
+    backend = ByText(fail={"Westsound Lines will raise fares": down, "bridge": down})
+    with caplog.at_level("INFO", logger="briefer"):
+        result = run_digest(config, load_settings(), now=NOW, open_backend=opener(backend))
+    assert len(result.not_covered) == 2
+    assert any(m.endswith(": 1 story from 1 article (partial)") for m in caplog.messages), caplog.messages
+
+
+def test_a_file_url_in_a_feed_is_shown_as_the_feed_spells_it(origin, tmp_path):
+    """feedparser folds ``file:///etc/passwd`` into ``file://etc/passwd``; briefer reports the link as given."""
+    entries = [{"title": "Passwd", "link": "file:///etc/passwd", "when": NOW}]
+    entries += [{"title": "Aground", "link": f"{origin.base}/news/ferry-a.html", "when": NOW}]
+    origin.routes["/odd.xml"] = Resource(rss(entries), "application/rss+xml")
+    config = SourcesConfig(feeds=[f"{origin.base}/odd.xml"], timeout=5, host_delay=0)
+    got = collect(config, tmp_path, Filters(), allow_private=True)
+    [problem] = got.problems
+    assert problem.source == "file:///etc/passwd" and problem.reason.startswith("file:///etc/passwd cannot")
+    assert [i.key for i in got.items] == [f"{origin.base}/news/ferry-a.html"]

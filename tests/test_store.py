@@ -181,7 +181,9 @@ def test_the_cache_warns_once_and_answers_without_an_unusable_store(tmp_path, ca
     assert cached.chat(REQUEST).content == '{"facts": []}'
     assert cached.chat(REQUEST).content == '{"facts": [1]}'
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert len(warnings) == 1 and warnings[0].endswith("Continuing without the response cache.")
+    assert len(warnings) == 1 and warnings[0].endswith(
+        "Continuing without the response cache: this run's answers are not cached."
+    )
 
 
 def test_open_store_stands_in_for_a_corrupt_file_and_digest_state_still_fails_clearly(tmp_path):

@@ -29,8 +29,8 @@ def templates(name: str | None, show_source: bool) -> None:
 
     Use a brief template with `briefer brief ARTICLE --template NAME`, a digest template with
     `template = "NAME"` in a digest config. Templates are Jinja2, sandboxed, with every printed
-    value Markdown-escaped; a template is checked (syntax, and that it fits the command) before
-    any model is asked.
+    value Markdown-escaped; a template is checked (syntax, that it fits the command, and that it
+    stays within its time and size limits on a sample) before any model is asked.
     """
     from ..output.render import BUILTINS, builtin_names
 
@@ -41,6 +41,14 @@ def templates(name: str | None, show_source: bool) -> None:
             click.echo(f"{builtin:<{width}}  {kind:<6}  {what}")
         return
     _show(name, show_source)
+
+
+def _probe(name: str, kind: str) -> None:
+    """Try a user's template on a sample under its limits, as ``brief`` and ``digest`` do before a model call."""
+    from ..digest.assemble import probe_digest_template
+    from ..output.sample import probe_brief_template
+
+    (probe_brief_template if kind == "brief" else probe_digest_template)(name)
 
 
 def _show(name: str, show_source: bool) -> None:
@@ -61,6 +69,7 @@ def _show(name: str, show_source: bool) -> None:
     if not fits:
         raise ConfigError(problems[0])
     kind, used = next(iter(fits.items()))
+    _probe(name, kind)
     what = BUILTINS[name][1] if name in BUILTINS else "your template"
     click.echo(f"{name}: a {kind} template — {what}\nfile: {directory / file}")
     click.echo(f"uses: {', '.join(sorted(used)) or 'no variables'}\n\nvariables of a {kind} template:")

@@ -14,13 +14,14 @@ from typing import Any
 
 from ..models import Brief
 from ..output.check import uncited_statements
-from ..output.render import render_template, template_chunks
+from ..output.render import check_template, render_template, template_chunks
+from ..output.sample import probe_template, sample_brief
 from ..sources.base import Collection
 from ..sources.config import invalid
 from .assembled import AssembledDigest, LazyArticle, Packed
 from .cluster import clusters, story_facts
 from .identity import Unique
-from .model import Digest, DigestCitation, DigestFact, NotCovered, Story, check_digest
+from .model import Digest, DigestArticle, DigestCitation, DigestFact, NotCovered, Story, check_digest
 
 Numbers = dict[tuple[str, int], int]  # (article label, citation id in its brief) -> digest-wide id
 
@@ -111,6 +112,37 @@ def digest_context(digest: Digest | AssembledDigest) -> dict[str, Any]:
         "left_out": digest.left_out,
         "models": digest.models(),
     }
+
+
+def probe_digest_template(template: str) -> None:
+    """Refuse a user's digest template that goes over its limits on a one-story sample, before any model call."""
+    check_template(template, "digest")
+    brief = sample_brief()
+    citations = [DigestCitation(id=c.id, article="A1", span=c.span, match=c.match) for c in brief.citations]
+    facts = [
+        DigestFact(
+            claim=f.claim,
+            statement=f.statement,
+            kind=f.kind,
+            citations=f.citations,
+            articles=["A1"],
+            corroborated=False,
+        )
+        for f in brief.facts
+    ]
+    article = DigestArticle(
+        label="A1", title=brief.article.title, addresses=[brief.article.source], origin="sample", brief=brief
+    )
+    sample = Digest(
+        name="sample",
+        date="2000-01-01",
+        stories=[Story(title=article.title, articles=["A1"], facts=facts)],
+        articles=[article],
+        citations=citations,
+        not_covered=[NotCovered(source="sample.rss", reason="HTTP 404")],
+        left_out={"older than max_age": 2},
+    )
+    probe_template(template, digest_context(sample))
 
 
 def uncited_digest_lines(markdown: str, digest: Digest | AssembledDigest) -> list[str]:

@@ -11,6 +11,7 @@ import filelock
 
 from ..config import Settings
 from ..errors import BrieferError
+from ..state.base import StateError
 
 
 def lock_path(key: str, settings: Settings) -> Path:
@@ -21,10 +22,12 @@ def lock_path(key: str, settings: Settings) -> Path:
 def config_lock(key: str, settings: Settings) -> Iterator[None]:
     """Hold the config's lock file for the run; the OS drops the lock if the process dies."""
     path = lock_path(key, settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(str(path), timeout=0, is_singleton=False, thread_local=False)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
+    except PermissionError as exc:  # a read-only data folder: one line naming it and the fix
+        raise StateError(path, f"{exc.strerror}", corrupt=False) from None
     except filelock.Timeout:
         raise BrieferError(
             f"Another digest of {key} is running (lock {path}); wait for it to finish."

@@ -51,7 +51,7 @@ from ..runtime import Runtime
 from ..sources.base import Collection
 from ..sources.collect import collect
 from ..state.store import Store
-from .assemble import assemble_digest, digest_markdown_chunks
+from .assemble import assemble_digest, digest_markdown_chunks, probe_digest_template
 from .assembled import AssembledDigest, PackedBrief
 from .config import DigestConfig
 from .identity import Unique, unique_articles
@@ -130,6 +130,7 @@ def run_digest(
     """
     if isinstance(runtime, Settings):
         runtime = Runtime.resolve(runtime, concurrency=config.concurrency)
+    probe_digest_template(config.template)  # a template over its limits is refused before any model call
     now = now or datetime.now(UTC)
     day = now.astimezone(config.zone()).date().isoformat()
     # Keyed by the output folder: a copy of the config writing to the same folder waits its turn too.
@@ -172,10 +173,15 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
     md_path, json_path = write_digest(digest, config, now)
     counts.update(articles=len(articles), new=new, failed=len(problems), stories=len(digest.stories))
     status = "partial" if digest.not_covered else "ok"
-    log.info(
-        "digest %s: %d stories from %d articles (%s)", md_path, len(digest.stories), len(articles), status
-    )
+    log.info("digest %s: %s (%s)", md_path, _summary(len(digest.stories), len(digest.articles)), status)
     return RunResult(md_path, json_path, status, counts, digest.not_covered)
+
+
+def _summary(stories: int, covered: int) -> str:
+    """The run's count, e.g. "2 stories from 3 articles": only the articles the digest covers."""
+    return (
+        f"{stories} stor{'y' if stories == 1 else 'ies'} from {covered} article{'' if covered == 1 else 's'}"
+    )
 
 
 def _with_earlier_work(

@@ -95,4 +95,4 @@ class CachingBackend:
             if self.store is None:
                 return
             self.store = None
-        log.warning(f"{exc} Continuing without the response cache.")
+        log.warning(f"{exc} Continuing without the response cache: this run's answers are not cached.")

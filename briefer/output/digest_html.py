@@ -17,7 +17,17 @@ from typing import Any
 from markupsafe import Markup
 
 from ..models import Brief
-from .html import Cited, Statement, article_pane, cited_by, fact_item, page_basics, page_chunks, web_link
+from .html import (
+    Cited,
+    Statement,
+    article_pane,
+    cited_by,
+    dropped_items,
+    fact_item,
+    page_basics,
+    page_chunks,
+    web_link,
+)
 
 
 def render_digest_html(digest: Any) -> str:
@@ -118,7 +128,7 @@ class _ArticlePane:
 
     @property
     def dropped(self) -> list[Any]:
-        return self._brief.dropped
+        return dropped_items(self._brief.dropped)
 
     @property
     def meta(self) -> Any:

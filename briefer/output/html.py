@@ -12,7 +12,10 @@ Article text is hostile input. Everything is escaped: the page templates run
 with autoescaping in a sandbox, and the article pane is built here with
 :func:`markupsafe.escape` on every piece. Offsets are Python string indices,
 so the text is cut at every span boundary (spans may overlap or nest); the
-pieces always concatenate to the article text exactly.
+pieces always concatenate to the article text exactly. A piece holding bidi
+controls is isolated in ``<bdi>`` (:mod:`briefer.output.bidi`), with a
+U+2068/U+2069 added where the article leaves an isolate open or closes one
+it never opened: the only characters the pane adds.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from typing import Any, Protocol
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..models import Article, Brief, Fact
 from ..resources import resource_dir
+from .bidi import isolate_html, isolate_text
 from .files import one_final_newline
 from .links import citation_url, source_base
 from .render import SECTIONS, translation_note
@@ -96,7 +100,7 @@ def article_pane(
     by_id = {c.id: c for c in citations}
     parts = []
     for piece in pieces(text, ((c.id, c.span.start, c.span.end) for c in citations)):
-        chunk = escape(text[piece.start : piece.end])
+        chunk = isolate_html(text[piece.start : piece.end])  # an unclosed U+202E stays in its piece
         parts.append(_mark(piece, chunk, by_id, cited_by, article) if piece.ids else chunk)
     return Markup("").join(parts)
 
@@ -113,9 +117,10 @@ def _mark(
     ident = Markup(' id="c{}"').format(starting[0].id) if starting else Markup("")
     classes = covering[0].match + (" many" if len(covering) > 1 else "")
     statements = list(dict.fromkeys(s for i in piece.ids for s in cited_by.get(i, [])))
-    title = "; ".join(f"[{i}]" for i in piece.ids) + " cited by: " + " | ".join(s.text for s in statements)
+    says = " | ".join(isolate_text(s.text) for s in statements)
+    title = "; ".join(f"[{i}]" for i in piece.ids) + " cited by: " + says
     links = Markup("").join(
-        Markup('<a href="#{}">{}</a>').format(s.anchor, s.text) for s in statements
+        Markup('<a href="#{}">{}</a>').format(s.anchor, isolate_html(s.text)) for s in statements
     ) or Markup("<i>no statement</i>")
     pop = Markup('<span class="pop"><b>{}</b>{}{}</span>').format(
         " ".join(f"[{i}]" for i in piece.ids), links, _original(piece, by_id, article)
@@ -140,9 +145,11 @@ def fact_item(fact: Fact | Any, anchor: str, tiers: dict[int, str]) -> dict[str,
     """What the page shows of one statement: its text, its markers and, for reported speech, who says it."""
     attribution = getattr(fact, "attribution", None)
     reported = bool(attribution and attribution.reported)
+    text = fact.statement or fact.claim
     return {
         "anchor": anchor,
-        "statement": fact.statement or fact.claim,
+        "statement": isolate_html(text),
+        "text": text,
         "cites": [{"id": i, "match": tiers.get(i, "exact")} for i in fact.citations],
         "reported": reported,
         "speaker": attribution.speaker if reported else None,
@@ -160,8 +167,17 @@ def cited_by(items: Iterable[dict[str, Any]]) -> dict[int, list[Statement]]:
     back: dict[int, list[Statement]] = {}
     for item in items:
         for cite in item["cites"]:
-            back.setdefault(cite["id"], []).append(Statement(item["anchor"], item["statement"]))
+            back.setdefault(cite["id"], []).append(Statement(item["anchor"], item["text"]))
     return back
+
+
+def dropped_items(dropped: Iterable[Any]) -> list[dict[str, Any]]:
+    """The dropped facts as the page shows them: claim and quotes isolated (see :mod:`.bidi`)."""
+    return [
+        {"claim": isolate_html(d.claim), "quotes": [isolate_html(q) for q in d.quotes], "reason": d.reason}
+        | {"times": d.times}
+        for d in dropped
+    ]
 
 
 def brief_sections(brief: Brief) -> list[dict[str, Any]]:
@@ -227,7 +243,7 @@ def render_html(brief: Brief, template: str = "brief", show_dropped: bool = Fals
             "web": web_link(article),
             "sections": sections,
             "text": article_pane(article.text, brief.citations, back, article),
-            "dropped": brief.dropped,
+            "dropped": dropped_items(brief.dropped),
             "meta": brief.meta,
             "counts": brief.meta.counts,
             "translation": translation_note(brief.meta),

@@ -19,11 +19,14 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyn
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from ..errors import ConfigError
+from ..errors import BrieferError, ConfigError
 from ..language import language
 from ..models import Article, Brief, Fact, FactKind
 from ..resources import resource_dir
+from .bidi import isolate_text
+from .bounded import BoundedEnvironment, bounded, suspended_line
 from .files import one_final_newline
+from .guards import LIMITS, Limits, TemplateLimit, bound_filters
 from .links import source_url
 
 SECTIONS: list[tuple[str, tuple[FactKind, ...]]] = [
@@ -82,7 +85,7 @@ def md_escape(value: Any) -> str:
     text = " ".join(str(value).split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
-    return re.sub(r"^([-=+#>])", r"\\\1", text)
+    return isolate_text(re.sub(r"^([-=+#>])", r"\\\1", text))  # an article's U+202E stays in its value
 
 
 def _finalize(value: Any) -> Any:
@@ -104,8 +107,9 @@ def sentence(text: str) -> str:
     return text if text[-1:] in _ENDS else text + "."
 
 
-def environment(directory: Path) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+def environment(directory: Path, limits: Limits | None = None) -> SandboxedEnvironment:
+    """The sandbox for built-in templates; with ``limits``, the bounded one for a user's template."""
+    env = (BoundedEnvironment if limits else SandboxedEnvironment)(
         loader=FileSystemLoader(str(directory)),
         undefined=StrictUndefined,
         finalize=_finalize,
@@ -115,6 +119,9 @@ def environment(directory: Path) -> SandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters.update(cites=cites, sentence=sentence, md=md_escape, source_url=source_url)
+    if limits:
+        env.limits = limits
+        bound_filters(env, limits)
     return env
 
 
@@ -150,7 +157,7 @@ def check_template(name: str, kind: str) -> set[str]:
         raise ConfigError(
             f"Template {name!r} is a {builtin_kind} template; a {kind} takes {names} or a .j2 file."
         )
-    env = environment(directory)
+    env = environment(directory, LIMITS)  # bounded: its operators are not folded while parsing
     try:
         used = meta.find_undeclared_variables(env.parse(*env.loader.get_source(env, file)[:2]))
     except TemplateSyntaxError as exc:
@@ -164,17 +171,26 @@ def check_template(name: str, kind: str) -> set[str]:
     return used
 
 
-def _describe(name: str, exc: TemplateError, path: Path) -> str:
+def _describe(
+    name: str, exc: BaseException, path: Path, line: int | None = None, limits: Limits = LIMITS
+) -> str:
     """A template error as one line: which template, the line in it, what is wrong."""
-    line = getattr(exc, "lineno", None) or _template_line(exc, path)
+    line = getattr(exc, "lineno", None) or _template_line(exc, path) or line
     where = f" at line {line}" if line else ""
-    what = "has a syntax error" if isinstance(exc, TemplateSyntaxError) else "failed"
     named = (
         f"Template {name!r}"
         if Path(name).expanduser().resolve() == path.resolve()
         else f"Template {name!r} ({path})"
     )
-    return f"{named} {what}{where}: {exc.message or exc}"
+    if isinstance(exc, TemplateSyntaxError):
+        return f"{named} has a syntax error{where}: {exc.message}"
+    if isinstance(exc, TemplateError):
+        return f"{named} failed{where}: {exc.message or exc}"
+    if isinstance(exc, (TemplateLimit, RecursionError, MemoryError)):
+        why = "it recurses too deeply" if isinstance(exc, RecursionError) else str(exc) or "out of memory"
+        allowed = f"a template may run {limits.seconds:g} s and write {limits.chars:,} characters"
+        return f"{named} was stopped{where}: {why}; {allowed}."
+    return f"{named} failed{where}: {type(exc).__name__}: {exc}"
 
 
 def _template_line(exc: BaseException, path: Path) -> int | None:
@@ -233,13 +249,29 @@ def render_template(template: str, values: dict[str, Any]) -> str:
     return "".join(template_chunks(template, values))
 
 
-def template_chunks(template: str, values: dict[str, Any]) -> Iterator[str]:
-    """:func:`render_template` as the template generates it, chunk by chunk (errors as it does)."""
+def template_chunks(template: str, values: dict[str, Any], limits: Limits | None = None) -> Iterator[str]:
+    """:func:`render_template` as the template generates it, chunk by chunk (errors as it does).
+
+    A user's template (not a built-in one) renders under ``limits`` (default
+    :data:`~briefer.output.guards.LIMITS`), and any error it raises is a ConfigError line.
+    """
     directory, name = resolve_template(template)
+    limits = limits or (None if directory == resource_dir("templates") else LIMITS)
+    env = environment(directory, limits)
+    chunks = _generate(env, name, values)
+    caught = (Exception,) if limits else (TemplateError,)
     try:
-        yield from one_final_newline(environment(directory).get_template(name).generate(**values))
-    except TemplateError as exc:
-        raise ConfigError(_describe(template, exc, directory / name)) from exc
+        yield from one_final_newline(bounded(chunks, limits) if limits else chunks)
+    except caught as exc:
+        if isinstance(exc, BrieferError):
+            raise
+        line = suspended_line(chunks, env.get_template(name)) if isinstance(exc, TemplateLimit) else None
+        raise ConfigError(_describe(template, exc, directory / name, line, limits or LIMITS)) from exc
+
+
+def _generate(env: SandboxedEnvironment, name: str, values: dict[str, Any]) -> Iterator[str]:
+    """The template's chunks, compiled on the first ``next()`` (so under the limits too)."""
+    yield from env.get_template(name).generate(**values)
 
 
 def render_markdown(brief: Brief, template: str = "brief", show_dropped: bool = False) -> str:

@@ -14,6 +14,7 @@ tags, next to the tags its feed was given (OPML folders, see
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from datetime import UTC, datetime
@@ -33,6 +34,9 @@ from .polite import map_by_host
 
 FEED_BODY_MAX = 5_000_000  # a larger feed is not kept for 304s (it is fetched in full every time)
 Feed = tuple[str, frozenset[str]]  # a feed's URL and the tags its entries get
+_LINKS = re.compile(r"""<(?:\w+:)?link\b[^>]*?>\s*([^<\s]+)\s*<|\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_WEB = re.compile(r"https?://", re.IGNORECASE)
+_SLASHES = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)/*")  # what feedparser does to a link before joining it
 
 
 def feed_jobs(feeds: list[str], ctx: Context, out: Collection) -> Jobs:
@@ -68,7 +72,30 @@ def _read_feed(feed: str, tags: frozenset[str], ctx: Context) -> tuple[Jobs, Cou
         remember(feed, ctx, got, body=data)
     elif kept is None and ctx.store:
         ctx.store.forget_http_record(feed)
-    return _entry_jobs(parsed.entries[: ctx.max_per_feed], base, feed, tags, ctx)
+    entries = _as_given(parsed.entries[: ctx.max_per_feed], data, base)
+    jobs, left_out = _entry_jobs(entries, base, feed, tags, ctx)
+    if len(parsed.entries) > ctx.max_per_feed:
+        left_out[f"feed entries beyond max_per_feed ({ctx.max_per_feed})"] += (
+            len(parsed.entries) - ctx.max_per_feed
+        )
+    return jobs, left_out
+
+
+def _as_given(entries: list, data: bytes, base: str) -> list:
+    """The entries with their links as the feed spells them: feedparser folds the slashes after ``://``.
+
+    ``file:///etc/passwd`` comes out of feedparser as ``file://etc/passwd``
+    (a fix meant for ``http:////host``); a link that is not http(s) is looked
+    up in the feed's own text, so it is shown (and refused) as written.
+    """
+    odd = {id(e) for e in entries if "://" in (e.get("link") or "") and not _WEB.match(e["link"])}
+    if not odd:
+        return entries
+    given: dict[str, str] = {}
+    for groups in _LINKS.findall(data.decode("utf-8", "replace")):
+        raw = html.unescape(next((g for g in groups if g), "")).strip()
+        given.setdefault(urljoin(base, _SLASHES.sub(r"\1", raw)), raw)
+    return [{**e, "link": given.get(e["link"], e["link"])} if id(e) in odd else e for e in entries]
 
 
 def _restore(record: HttpRecord) -> tuple[bytes, str] | None:

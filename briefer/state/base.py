@@ -14,10 +14,15 @@ from pathlib import Path
 from ..errors import BrieferError
 
 _CORRUPT = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary codes)
+# SQLITE_READONLY's messages, and SQLITE_CANTOPEN's when the folder refuses a journal or the file.
+_UNWRITABLE = ("readonly database", "read-only", "unable to open database file", "Permission denied")
 
 
 class StateError(BrieferError):
-    """The state file cannot be used; ``corrupt`` says whether moving it aside is the fix."""
+    """The state file cannot be used; ``corrupt`` says whether moving it aside is the fix.
+
+    A file that cannot be written (read-only, or in a folder that is) says so, with the two fixes.
+    """
 
     exit_code = 2
 
@@ -26,13 +31,26 @@ class StateError(BrieferError):
         if corrupt:
             fix = "run `briefer doctor --repair` or move it aside"
             super().__init__(f"The state file {path} is corrupt ({detail}); {fix}.")
+        elif is_unwritable_detail(detail):
+            fix = "make it (and its folder) writable, or set BRIEFER_DATA_DIR to a folder you can write"
+            super().__init__(f"The state file {path} cannot be written ({detail}): {fix}.")
         else:
             super().__init__(f"Cannot use the state file {path} ({detail}); check the file and its folder.")
+
+    @classmethod
+    def of(cls, path: Path, exc: sqlite3.Error) -> StateError:
+        """The error for what SQLite raised on ``path``."""
+        return cls(path, str(exc), corrupt=is_corrupt(exc))
 
 
 def is_corrupt(exc: sqlite3.Error) -> bool:
     """Is this SQLite's "not a database" or "malformed" (rather than e.g. locked or read-only)?"""
     return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _CORRUPT
+
+
+def is_unwritable_detail(detail: str) -> bool:
+    """Does SQLite's message say the file (or its folder, for the journal) cannot be written?"""
+    return any(words in detail for words in _UNWRITABLE)
 
 
 def utc_now() -> str:

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .store import StateError, Store, is_corrupt
+from .base import StateError, is_corrupt
+from .store import Store
 
 _COMPANIONS = ("", "-wal", "-shm")
 

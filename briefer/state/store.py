@@ -41,7 +41,8 @@ can share it; every write is its own short transaction (a run's
 articles seen are recorded in one).
 
 A file SQLite cannot read (not a database, or a malformed page found on
-opening or by any later query) raises :class:`StateError`, a one-line
+opening or by any later query) or write (read-only, a read-only folder, a
+full disk; a lock held too long) raises :class:`StateError`, a one-line
 :class:`~briefer.errors.BrieferError` naming the file and the fix, instead of a
 bare ``sqlite3.DatabaseError``. :mod:`briefer.state.repair` checks and repairs.
 """
@@ -104,9 +105,9 @@ class Store:
         with self.lock:
             try:
                 yield self.db
-            except sqlite3.DatabaseError as exc:
-                if is_corrupt(exc):
-                    raise StateError(self.path, str(exc), corrupt=True) from exc
+            except sqlite3.DatabaseError as exc:  # corrupt, or read-only, locked too long, disk full...
+                if is_corrupt(exc) or isinstance(exc, sqlite3.OperationalError):
+                    raise StateError.of(self.path, exc) from exc
                 raise
 
     def close(self) -> None:
