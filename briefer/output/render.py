@@ -55,7 +55,7 @@ VARIABLES = {
         "digest": "the whole Digest: name, date, stories, articles, citations, not_covered, left_out",
         "name": "the digest's name from its config",
         "date": "the day, YYYY-MM-DD",
-        "stories": "each Story: title, articles (labels), facts (statement, citations, articles, corroborated)",
+        "stories": "each Story: title, articles (labels), facts (statement, citations, articles, corroborated, backers)",
         "articles": "each DigestArticle by label: title, addresses, origin, brief",
         "citations": "the numbered DigestCitations: id, article, span, match",
         "not_covered": "sources and articles that failed: source, reason",
