@@ -34,7 +34,7 @@ from ..language import language as language_of
 from ..models import Brief
 from ..output.sections import without_dates
 from ..text import NUMBER_WORD_VALUES, STOP_WORDS, content_words, fold_digits, stem
-from .cluster import StoryFact
+from .storyfacts import StoryFact
 
 _MAGNITUDE = frozenset("hundred thousand million billion trillion dozen per cent percent".split())
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
