@@ -6,6 +6,7 @@ import re
 
 import pytest
 from conftest import ROOT
+from synthetic import verified_brief
 
 from briefer.digest.assemble import assemble_digest, render_digest
 from briefer.digest.assembled import PackedBrief
@@ -13,6 +14,7 @@ from briefer.digest.cluster import story_facts
 from briefer.digest.corroborate import checked_facts, figures, same_figure, supports
 from briefer.digest.identity import Unique
 from briefer.digest.model import Digest, DigestFact
+from briefer.models import Attribution
 from briefer.sources.base import Collection, Item
 
 EXAMPLE = ROOT / "examples" / "digest" / "2026-11-27.json"
@@ -104,3 +106,18 @@ def test_digests_written_before_the_check_read_as_they_were():
     assert old.backers == ["A1", "A2"] and "corroborated_by" not in old.model_dump_json()
     new = old.model_copy(update={"corroborated": False, "corroborated_by": ["A2"]})
     assert new.backers == ["A2"] and '"corroborated_by":["A2"]' in new.model_dump_json()
+
+
+def test_a_view_is_never_a_storys_first_fact():
+    text = "Analysts said the port may close. The port closed on Monday after a fire."
+    brief = verified_brief(
+        text,
+        [
+            ("Analysts say the port may close.", "Analysts said the port may close."),
+            ("The port closed on Monday after a fire.", "The port closed on Monday after a fire."),
+        ],
+    )
+    view = brief.facts[0].model_copy(update={"attribution": Attribution(speaker="Analysts", cue="said")})
+    brief = brief.model_copy(update={"facts": [view, brief.facts[1]]})
+    first = checked_facts(story_facts([brief]), [brief])[0]
+    assert first.fact.statement == "The port closed on Monday after a fire."

@@ -32,7 +32,7 @@ from ..brief.support import unsupported_terms
 from ..groups import connected_groups
 from ..language import language as language_of
 from ..models import Brief
-from ..output.sections import without_dates
+from ..output.sections import is_view, without_dates
 from ..text import NUMBER_WORD_VALUES, STOP_WORDS, content_words, fold_digits, stem
 from .storyfacts import StoryFact
 
@@ -98,14 +98,27 @@ class CheckedFact:
 def checked_facts(facts: list[StoryFact], briefs: Sequence[Brief]) -> list[CheckedFact]:
     """``facts`` (from :func:`story_facts`) with repeated figures merged and corroboration checked.
 
-    Facts stated by more reports come first; ties keep the order of ``facts``.
+    Facts stated by more reports come first, ties in the order of ``facts``;
+    but a story's first fact (its line in the overview) is not a view when
+    another fact of as many reports is not.
     """
+    groups = _same_figures(facts) if len(briefs) > 1 else [[i] for i in range(len(facts))]
+    merged = [_checked([facts[k] for k in g], briefs) for g in groups]
+    order = {id(c): min(g) for c, g in zip(merged, groups, strict=True)}
+    ranked = sorted(merged, key=lambda c: (-len(c.fact.articles), order[id(c)]))
+    top = [c for c in ranked if len(c.fact.articles) == len(ranked[0].fact.articles)] if ranked else []
+    first = next((c for c in top if not _is_view(c.fact, briefs)), None)
+    return [first, *(c for c in ranked if c is not first)] if first else ranked
+
+
+def _same_figures(facts: list[StoryFact]) -> list[list[int]]:
+    """Facts of different reports that give one figure of one thing (:func:`same_figure`), grouped."""
     index: dict[tuple[str, str], list[int]] = {}
     for i, sf in enumerate(facts):
         for figure in figures(sf.statement):
             index.setdefault(figure, []).append(i)
     pairs = sorted({(i, j) for ids in index.values() for i in ids for j in ids if i < j})
-    groups = connected_groups(
+    return connected_groups(
         len(facts),
         pairs,
         lambda i, j: same_figure(facts[i].statement, facts[j].statement),
@@ -113,23 +126,36 @@ def checked_facts(facts: list[StoryFact], briefs: Sequence[Brief]) -> list[Check
             not {n for k in a for n in facts[k].articles} & {n for k in b for n in facts[k].articles}
         ),
     )
-    merged = [_checked([facts[k] for k in g], briefs) for g in groups]
-    order = {id(c): min(g) for c, g in zip(merged, groups, strict=True)}
-    return sorted(merged, key=lambda c: (-len(c.fact.articles), order[id(c)]))
 
 
 def _checked(members: list[StoryFact], briefs: Sequence[Brief]) -> CheckedFact:
-    """One fact of several: the statement that most of their reports' spans support, first on a tie."""
+    """One fact of several: the statement that most of their reports' spans support, first on a tie.
+
+    Only facts citing several reports are checked (the cost of a re-run stays flat).
+    """
     refs = [r for m in members for r in m.refs]
+    reports = sorted({n for n, _ in refs})
+    if len(reports) == 1:  # its own report's spans were checked when it was briefed
+        return CheckedFact(members[0], reports)
     best = None
     for m in members:
         backers = supporters(m.statement, refs, briefs)
         if best is None or len(backers) > len(best[1]):
             best = (m, backers)
+        if len(backers) == len(reports):
+            break
     assert best is not None
     lead, backers = best
     fact = StoryFact(claim=lead.claim, statement=lead.statement, kind=lead.kind, refs=refs)
     return CheckedFact(fact, backers)
+
+
+def _is_view(fact: StoryFact, briefs: Sequence[Brief]) -> bool:
+    """Whether the report fact behind a story fact (its first citation's, same statement) is a view."""
+    n, cid = fact.refs[0]
+    same = (f for f in briefs[n].facts if cid in f.citations and (f.statement or f.claim) == fact.statement)
+    found = next(same, None)
+    return found is not None and is_view(found)
 
 
 def supporters(statement: str, refs: list[tuple[int, int]], briefs: Sequence[Brief]) -> list[int]:
