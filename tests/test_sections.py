@@ -148,6 +148,8 @@ def test_a_view_is_told_by_the_speaker_the_cue_or_the_statement():
     assert is_view(make("Experts say prices will fall.", Attribution()))
     assert not is_view(make("The mayor says repairs could take weeks.", official))  # her words, with her name
     assert not is_view(make("Nordlit plans to invest 420 million euros.", Attribution(hedges=["plans to"])))
+    assert not is_view(make("The council's own estimate puts the cost at 410 million euros.", Attribution()))
+    assert is_view(make("The mayor estimated the repair work at six weeks.", Attribution()))
 
 
 def test_the_bottom_line_starts_from_the_lead_and_never_holds_a_view():

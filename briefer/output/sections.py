@@ -61,7 +61,7 @@ _ANALYSTS = re.compile(
 _VIEW = re.compile(
     r"\b(?:believes?|believed|thinks?|argues?|argued|feels?|predicts?|predicted|forecasts?|speculates?"
     r"|speculated|suspects?|doubts?|doubted|fears?|feared|reckons?|reckoned|contends?|contended"
-    r"|estimates?|estimated|in (?:his|her|their|its|our|my) (?:view|opinion))\b",
+    r"|estimated|in (?:his|her|their|its|our|my) (?:view|opinion))\b",
     re.I,
 )
 _REPORTING = (
