@@ -309,6 +309,8 @@ def test_only_distinctive_particulars_are_evidence_and_only_in_the_weak_band():
     assert evidence.one_event(0.2, 0, 1) == 0.0  # "Ada" is in every report: no evidence
     assert evidence.one_event(0.1, 0, 1) == 0.1 and evidence.one_event(WITHOUT_PARTICULARS, 0, 1) > 0
     assert evidence.one_event(0.2, 0, 3) == 0.2  # too few particulars to tell by
+    assert evidence.weigh(0, [1, 2, 3], [0.2, 0.5, 0.2]) == [0.0, 0.5, 0.2]
+    assert evidence.weigh(3, [0, 1], [0.2, 0.2]) == [0.2, 0.2]
     shared = Evidence(["x Ada Brun 7", "x Ada Cole 7"], ["en", "en"], NEAR_DUPLICATE)
     assert shared.one_event(0.2, 0, 1) == 0.2
     uncased = Evidence(["x Ada Brun 7", "x Ada Cole 8"], ["ja", "en"], NEAR_DUPLICATE)

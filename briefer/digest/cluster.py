@@ -231,10 +231,10 @@ def clusters(
         [signature(t, stop_words_of(code)).hashvalues for t, code in zip(texts, codes, strict=True)]
     )
     distance = Hamming.distance
-    event = Evidence(texts, codes, threshold).one_event
+    evidence = Evidence(texts, codes, threshold)
 
     def scores(i: int, others: list[int]) -> list[float]:  # Signature.jaccard, one per other, one event
         mine = keys[i]
-        return [event((NUM_PERM - distance(mine, keys[j])) / NUM_PERM, i, j) for j in others]
+        return evidence.weigh(i, others, [(NUM_PERM - distance(mine, keys[j])) / NUM_PERM for j in others])
 
     return seeded_groups(Candidates(keys), scores, threshold, max_size)

@@ -67,6 +67,17 @@ class Evidence:
             None if ps is None else frozenset(p for p in ps if counts[p] <= limit) for ps in found
         ]
 
+    def weigh(self, i: int, others: Sequence[int], scores: list[float]) -> list[float]:
+        """The similarities ``scores`` of report ``i`` to ``others``, 0 where no event is shared."""
+        mine = self.distinctive[i]
+        if mine is None or len(mine) < MIN_DISTINCTIVE:
+            return scores
+        low, high = self.threshold, WITHOUT_PARTICULARS
+        return [
+            s if s < low or s >= high else self.one_event(s, i, j)
+            for s, j in zip(scores, others, strict=True)
+        ]
+
     def one_event(self, score: float, i: int, j: int) -> float:
         """``score`` if reports ``i`` and ``j`` may tell of one event, else 0."""
         if score < self.threshold or score >= WITHOUT_PARTICULARS:
