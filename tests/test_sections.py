@@ -162,12 +162,18 @@ def test_the_bottom_line_starts_from_the_lead_and_never_holds_a_view():
     assert "Analysts" not in line and "could" not in line
 
 
-def test_a_headline_is_not_the_lead():
+def test_a_headline_is_not_the_lead_but_comes_before_later_sentences():
     headline = ("A new bridge for the harbour town.", "event", TITLE, Attribution())
-    facts, cited = bottom_line(make_brief([headline, COST]))
-    assert (
-        cited and facts[0].statement == COST[0]
-    )  # the third body sentence is in the lead, the headline is not
+    facts, cited = bottom_line(make_brief([COST, headline]))
+    assert not cited  # nothing states the first sentence
+    assert [f.statement for f in facts] == [headline[0], COST[0]]  # the headline restates it
+    assert "No verified statement states the article's lead" in render_markdown(make_brief([COST, headline]))
+
+
+def test_a_byline_is_not_the_lead():
+    text = TEXT.replace(f"{TITLE}\n", f"{TITLE}\nBy Ann Lee\n")
+    facts, cited = bottom_line(make_brief([COST, LEAD], text))
+    assert cited and facts[0].statement == LEAD[0]
 
 
 def test_without_a_lead_fact_the_bottom_line_says_so():

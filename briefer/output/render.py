@@ -44,7 +44,7 @@ VARIABLES = {
         "facts": "every verified Fact: statement, claim, kind, entities, citations, attribution",
         "sections": "the facts under headings: a list of {heading, facts}",
         "bottom_line": "up to two facts stated as fact, the one citing the article's lead first; never a view",
-        "lead_cited": "whether a bottom-line fact cites the article's lead (its first body sentences)",
+        "lead_cited": "whether a bottom-line fact cites the article's lead (its first body sentence)",
         "citations": "the numbered Citations: id, span (start, end, text), match, score",
         "meta": "model, prompt_version, structured_mode, chunks, usage, counts, failed_chunks",
         "counts": "proposed, grounded, dropped, merged, reasks and speaker counts",

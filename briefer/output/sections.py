@@ -16,9 +16,10 @@ read from the source. So a heading never promises what its facts are not:
 
 The bottom line starts from the lead. News reports put their main fact
 first (the Lead-3 baseline is hard to beat), so the bottom line starts from
-the fact that cites the earliest of the article's first body sentences (the
-headline is not the lead). When no fact stated as fact cites them, the
-template says so rather than passing another fact off as the main one.
+the fact that cites the article's first body sentence, else one citing the
+headline (which restates it), else the next body sentences. When no fact
+stated as fact cites the first sentence, the template says so rather than
+passing another fact off as the main one.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from ..brief.context import ArticleContext
 from ..brief.extract import checked_kind
 from ..language import language
-from ..models import Brief, Fact, FactKind
+from ..models import Brief, Fact, FactKind, Span
 
 HAPPENED, WHO, WHEN, SAID, NUMBERS, ANALYSIS = (
     "What happened",
@@ -51,6 +52,7 @@ _OWN_VOICE = {
     FactKind.context: ANALYSIS,
 }
 LEAD_SENTENCES = 3  # the lead: the first body sentences (Lead-3)
+LEAD_WORDS = 5  # a shorter line (a byline, a dateline) is not a lead sentence
 
 _ANALYSTS = re.compile(
     r"\b(?:analysts?|experts?|economists?|observers?|commentators?|critics?|scholars?|academics?|professors?"
@@ -138,35 +140,43 @@ def sectioned(facts: list[Fact], item: Callable[[Fact], object] = lambda f: f) -
     return [{"heading": h, "facts": items} for h, items in by_heading.items() if items]
 
 
-def lead_sentences(brief: Brief) -> list[tuple[int, int]]:
-    """The article's first :data:`LEAD_SENTENCES` body sentences (after the headline), as offsets."""
+def lead_sentences(brief: Brief) -> tuple[list[tuple[int, int]], int]:
+    """The article's first :data:`LEAD_SENTENCES` body sentences, and where its headline ends.
+
+    A line of fewer than :data:`LEAD_WORDS` words (a byline, a dateline) is not a lead sentence.
+    """
     ctx = ArticleContext.of(brief.article, language(brief.meta.language))
     text = brief.article.text
-    return [(s, e) for s, e in ctx.body_sentences() if text[s:e].strip()][:LEAD_SENTENCES]
+    body = [(s, e) for s, e in ctx.body_sentences() if len(text[s:e].split()) >= LEAD_WORDS]
+    return body[:LEAD_SENTENCES], ctx.headline_end
+
+
+def lead_rank(
+    fact: Fact, spans: dict[int, Span], lead: list[tuple[int, int]], headline_end: int
+) -> float | None:
+    """How early in the article a fact's citations start: the first lead sentence 0, the headline
+    0.5 (it states the main fact in other words), the next lead sentences 1, 2; None: none of these."""
+    found = [
+        n
+        for cid in fact.citations
+        for n, (s, e) in [(0.5, (0, headline_end)), *enumerate(lead)]
+        if spans[cid].start < e and s < spans[cid].end
+    ]
+    return min(found, default=None)
 
 
 def bottom_line(brief: Brief, size: int = 2) -> tuple[list[Fact], bool]:
-    """Up to ``size`` facts stated as fact, the lead first; and whether any of them cites the lead.
+    """Up to ``size`` facts stated as fact, the lead first; and whether one of them states the lead.
 
-    The lead fact is the one citing the earliest lead sentence (ties: brief
-    order); then other lead facts, then events, then any other fact that is
-    not a view. Views never make the bottom line.
+    Facts are taken by :func:`lead_rank` (ties: brief order), then events,
+    then any other fact; views never. The lead is stated when a fact cites
+    the first lead sentence.
     """
     facts = [f for f in brief.facts if not is_view(f)]
     spans = {c.id: c.span for c in brief.citations}
-    lead = lead_sentences(brief)
-
-    def rank(fact: Fact) -> int | None:
-        hits = [
-            n
-            for cid in fact.citations
-            for n, (s, e) in enumerate(lead)
-            if spans[cid].start < e and s < spans[cid].end
-        ]
-        return min(hits, default=None)
-
-    ranks = {id(f): rank(f) for f in facts}
+    lead, headline_end = lead_sentences(brief)
+    ranks = {id(f): lead_rank(f, spans, lead, headline_end) for f in facts}
     leading = sorted((f for f in facts if ranks[id(f)] is not None), key=lambda f: ranks[id(f)])
     events = [f for f in facts if f.kind == FactKind.event and heading_of(f) == HAPPENED]
     ordered = list({id(f): f for f in [*leading, *events, *facts]}.values())
-    return ordered[:size], bool(leading)
+    return ordered[:size], any(ranks[id(f)] == 0 for f in facts)
