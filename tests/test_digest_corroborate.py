@@ -15,6 +15,7 @@ from briefer.digest.corroborate import checked_facts, figures, same_figure, supp
 from briefer.digest.identity import Unique
 from briefer.digest.model import Digest, DigestFact
 from briefer.models import Attribution
+from briefer.output.digest_html import also_note, render_digest_html
 from briefer.sources.base import Collection, Item
 
 EXAMPLE = ROOT / "examples" / "digest" / "2026-11-27.json"
@@ -25,7 +26,7 @@ def committed() -> Digest:
     return Digest.model_validate_json(EXAMPLE.read_text(encoding="utf-8"))
 
 
-def reassembled(digest: Digest) -> str:
+def reassembled(digest: Digest, render=render_digest) -> str:
     """The committed digest's briefs assembled and rendered again by this code."""
     uniques = [
         Unique(
@@ -37,7 +38,7 @@ def reassembled(digest: Digest) -> str:
         )
         for a in digest.articles
     ]
-    return render_digest(assemble_digest(digest.name, digest.date, uniques, Collection(), []))
+    return render(assemble_digest(digest.name, digest.date, uniques, Collection(), []))
 
 
 def bridge_story(markdown: str) -> str:
@@ -121,3 +122,13 @@ def test_a_view_is_never_a_storys_first_fact():
     brief = brief.model_copy(update={"facts": [view, brief.facts[1]]})
     first = checked_facts(story_facts([brief]), [brief])[0]
     assert first.fact.statement == "The port closed on Monday after a fire."
+
+
+def test_the_page_names_backers_and_the_reports_whose_words_differ(committed):
+    page = reassembled(committed, render_digest_html)
+    assert "Also in A4, in words that differ" in page and "Corroborated by 2 sources: A1, A4" in page
+    assert (
+        also_note(["A1", "A2", "A3"], ["A1", "A3"])
+        == "Corroborated by 2 sources: A1, A3; also in A2, in words that differ"
+    )
+    assert also_note(["A1"], ["A1"]) == ""
