@@ -265,7 +265,9 @@ def test_templates_lists_and_shows_variables():
     shown = CliRunner().invoke(cli, ["templates", "summary"]).stdout
     assert shown.startswith("summary: a brief template — an executive summary")
     assert "uses: article, citations, counts, facts, meta, title" in shown
-    assert re.search(r"\n  bottom_line +the first two event facts", shown)
+    assert re.search(
+        r"\n  bottom_line +up to two facts stated as fact, the one citing the article.s lead first", shown
+    )
     source = CliRunner().invoke(cli, ["templates", "summary", "--source"]).stdout
     assert source.startswith("# Executive summary: {{ title }}")
 

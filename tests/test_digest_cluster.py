@@ -20,6 +20,7 @@ from briefer.digest.cluster import (
     similarity,
     story_facts,
 )
+from briefer.digest.events import MIN_DISTINCTIVE, WITHOUT_PARTICULARS, Evidence, particulars
 from briefer.groups import connected_groups, seeded_groups
 from briefer.models import Brief
 from briefer.text import normalize, same_claim
@@ -279,3 +280,38 @@ def test_blocked_story_facts_equal_the_all_pairs_ones_on_random_reports():
         assert facts == old_story_facts(briefs)
         corroborated += sum(len(f.articles) > 1 for f in facts)
     assert corroborated > 50
+
+
+FEATURES = ROOT / "tests" / "data" / "features"
+
+
+def test_two_features_on_one_theme_are_not_one_story():
+    """A film piece and an online-gaming feature share fans, screens, worlds and nostalgia, but no event."""
+    film, games = (p.read_text(encoding="utf-8") for p in sorted(FEATURES.glob("*.txt")))
+    assert similarity(film, games) >= NEAR_DUPLICATE  # as alike in words as two rewrites of one story
+    assert not particulars(film) & particulars(games)
+    assert clusters([film, games]) == [[0], [1]]
+
+
+def test_reports_of_one_event_share_its_particulars():
+    texts = {f.stem: f.read_text(encoding="utf-8") for f in FILES}
+    for pair in SAME:
+        a, b = (particulars(texts[name]) for name in sorted(pair))
+        assert len(a & b) >= MIN_DISTINCTIVE
+    assert particulars("On Monday, Mr Lund met Aino Vale's team in 2019; 4,500 came.") == frozenset(
+        {"lund", "aino", "vale", "4500"}
+    )
+
+
+def test_only_distinctive_particulars_are_evidence_and_only_in_the_weak_band():
+    day = ["x Ada Brun 7 8", "x Ada Cole 9 10", "x Ada Dorn 11 12"] + ["x Ada"] * 97
+    evidence = Evidence(day, ["en"] * len(day), NEAR_DUPLICATE)
+    assert evidence.one_event(0.2, 0, 1) == 0.0  # "Ada" is in every report: no evidence
+    assert evidence.one_event(0.1, 0, 1) == 0.1 and evidence.one_event(WITHOUT_PARTICULARS, 0, 1) > 0
+    assert evidence.one_event(0.2, 0, 3) == 0.2  # too few particulars to tell by
+    assert evidence.weigh(0, [1, 2, 3], [0.2, 0.5, 0.2]) == [0.0, 0.5, 0.2]
+    assert evidence.weigh(3, [0, 1], [0.2, 0.2]) == [0.2, 0.2]
+    shared = Evidence(["x Ada Brun 7", "x Ada Cole 7"], ["en", "en"], NEAR_DUPLICATE)
+    assert shared.one_event(0.2, 0, 1) == 0.2
+    uncased = Evidence(["x Ada Brun 7", "x Ada Cole 8"], ["ja", "en"], NEAR_DUPLICATE)
+    assert uncased.one_event(0.2, 0, 1) == 0.2

@@ -2,7 +2,8 @@
 
 Articles are labelled ``A1``, ``A2`` … in key order; near-duplicate reports are
 grouped into stories (:mod:`briefer.digest.cluster`) and each story's facts
-merged across its reports. Citations are renumbered digest-wide: marker
+merged across its reports, a fact corroborated only by the reports whose
+spans pass the checks for it (:mod:`briefer.digest.corroborate`). Citations are renumbered digest-wide: marker
 ``[n]`` points at one article, one verified quote and its character range.
 Every list is sorted by stable keys, never by completion order.
 """
@@ -20,6 +21,7 @@ from ..sources.base import Collection
 from ..sources.config import invalid
 from .assembled import AssembledDigest, LazyArticle, Packed
 from .cluster import clusters, story_facts
+from .corroborate import checked_facts
 from .identity import Unique
 from .model import Digest, DigestArticle, DigestCitation, DigestFact, NotCovered, Story, check_digest
 
@@ -66,17 +68,19 @@ def _story(members: list[LazyArticle], numbers: Numbers, citations: list[DigestC
     """One story's merged facts; each citation met for the first time is numbered and appended."""
     briefs = [a.brief for a in members]
     facts = []
-    for sf in story_facts(briefs):
+    for checked in checked_facts(story_facts(briefs), briefs):
+        sf = checked.fact
         ids = sorted({_number(members[n].label, briefs[n], cid, numbers, citations) for n, cid in sf.refs})
-        labels = [members[n].label for n in sf.articles]
+        backers = [members[n].label for n in checked.supporters]
         facts.append(
             DigestFact(
                 claim=sf.claim,
                 statement=sf.statement,
                 kind=sf.kind,
                 citations=ids,
-                articles=labels,
-                corroborated=len(labels) > 1,
+                articles=[members[n].label for n in sf.articles],
+                corroborated=len(backers) > 1,
+                corroborated_by=backers,
             )
         )
     return Story(title=members[0].title, articles=[a.label for a in members], facts=facts)

@@ -44,12 +44,12 @@ company and island), so the threshold of 0.15 finds 3 of 3 with no false
 positive. Short articles, or two different events sharing many names (two
 votes of one council), are where this will merge or split wrongly.
 
-Facts are merged across the reports of one story by :func:`story_facts`:
-two facts of different reports are one when :func:`briefer.text.same_claim`
-says so, their quotes' token-set ratio deciding whether the evidence
-agrees. Claims and quotes are normalized once, and only pairs that can pass
-are tested (:class:`briefer.text.ClaimSet`), in the order of testing every
-pair, so the result is that of testing every pair.
+A story is one event, not one theme: two reports similar only in words
+must also share a distinctive name or figure (:mod:`briefer.digest.events`),
+so two features on one theme stay apart.
+
+Facts are merged across the reports of one story in
+:mod:`briefer.digest.storyfacts` (re-exported here).
 """
 
 from __future__ import annotations
@@ -60,17 +60,26 @@ import operator
 import re
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
-from rapidfuzz import fuzz
 from rapidfuzz.distance import Hamming
 
-from ..groups import connected_groups, seeded_groups
+from ..groups import seeded_groups
 from ..language import language
-from ..models import Brief, Fact, FactKind
-from ..text import NEWS_FILLER, STOP_WORDS, ClaimSet, normalize, stem
+from ..text import NEWS_FILLER, STOP_WORDS, stem
 from . import permutations
+from .events import Evidence
+from .storyfacts import SIMILAR_QUOTES, StoryFact, _story_fact, story_facts
+
+__all__ = [
+    "SIMILAR_QUOTES",
+    "StoryFact",
+    "_story_fact",
+    "clusters",
+    "content_hash",
+    "similarity",
+    "story_facts",
+]
 
 NEAR_DUPLICATE = 0.15
 MAX_STORY = 30  # articles in one story at most: a bigger one is a blob, not an event
@@ -222,73 +231,10 @@ def clusters(
         [signature(t, stop_words_of(code)).hashvalues for t, code in zip(texts, codes, strict=True)]
     )
     distance = Hamming.distance
+    evidence = Evidence(texts, codes, threshold)
 
-    def scores(i: int, others: list[int]) -> list[float]:  # Signature.jaccard, one per other
+    def scores(i: int, others: list[int]) -> list[float]:  # Signature.jaccard, one per other, one event
         mine = keys[i]
-        return [(NUM_PERM - distance(mine, keys[j])) / NUM_PERM for j in others]
+        return evidence.weigh(i, others, [(NUM_PERM - distance(mine, keys[j])) / NUM_PERM for j in others])
 
     return seeded_groups(Candidates(keys), scores, threshold, max_size)
-
-
-# --- one story's facts, merged across its articles --------------------------------
-
-SIMILAR_QUOTES = 60.0  # token-set ratio of two facts' quotes: the evidence agrees
-
-
-@dataclass
-class StoryFact:
-    """A fact of one story: the claim of its first report and every ``(article, citation id)`` behind it."""
-
-    claim: str
-    statement: str
-    kind: FactKind
-    refs: list[tuple[int, int]]
-
-    @property
-    def articles(self) -> list[int]:
-        return sorted({a for a, _ in self.refs})
-
-
-def story_facts(briefs: Sequence[Brief]) -> list[StoryFact]:
-    """Facts of several reports of one story, merged across reports, never within one (the pipeline did that).
-
-    Facts stated by more reports come first; ties keep article order, then order within the article.
-    """
-    flat = [(n, f) for n, brief in enumerate(briefs) for f in brief.facts]
-    claims = ClaimSet([f.claim for _, f in flat])
-    spans = [_span_texts(b) for b in briefs]
-    quotes = [_quotes(spans[n], f) for n, f in flat]
-
-    def same(i: int, j: int) -> bool:
-        similar_quotes = fuzz.token_set_ratio(quotes[i], quotes[j]) >= SIMILAR_QUOTES
-        return claims.same(i, j, same_evidence=similar_quotes)
-
-    candidates = sorted(  # two facts of one report never merge: those pairs need no test
-        (i, j) for i, j in claims.near_identical() | claims.similar() if flat[i][0] != flat[j][0]
-    )
-    groups = connected_groups(
-        len(flat),
-        candidates,
-        same,
-        can_join=lambda a, b: not {flat[k][0] for k in a} & {flat[k][0] for k in b},
-    )
-    ordered = sorted(groups, key=lambda g: (-len({flat[k][0] for k in g}), min(g)))
-    return [_story_fact([flat[k] for k in g]) for g in ordered]
-
-
-def _span_texts(brief: Brief) -> dict[int, str]:
-    texts: dict[int, str] = {}
-    for c in brief.citations:
-        texts.setdefault(c.id, c.span.text)  # the first citation with an id, like Brief.citation
-    return texts
-
-
-def _quotes(spans: dict[int, str], fact: Fact) -> str:
-    """The fact's quotes, joined and normalized: what two reports' evidence is compared on."""
-    return normalize(" ".join(spans[i] for i in fact.citations))
-
-
-def _story_fact(members: list[tuple[int, Fact]]) -> StoryFact:
-    lead = members[0][1]
-    refs = [(n, cid) for n, f in members for cid in f.citations]
-    return StoryFact(claim=lead.claim, statement=lead.statement or lead.claim, kind=lead.kind, refs=refs)

@@ -8,8 +8,9 @@ its article's exact text, and every fact cites at least one citation.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from ..models import Brief, FactKind, MatchTier, NotCovered, Span, Strict, check_citations
 from ..sources.config import invalid
@@ -37,8 +38,22 @@ class DigestFact(Strict):
     statement: str = ""  # the claim with its speaker, as in the report it came from
     kind: FactKind
     citations: list[int]
-    articles: list[str]
-    corroborated: bool
+    articles: list[str]  # every report the fact cites
+    corroborated: bool  # two reports or more carry the statement in their own cited spans
+    corroborated_by: list[str] = []  # the reports whose cited spans carry it; left out of the JSON when empty
+
+    @property
+    def backers(self) -> list[str]:
+        """The reports that carry the statement (in a digest written before the check: all, if corroborated)."""
+        return self.corroborated_by or (list(self.articles) if self.corroborated else [])
+
+    @model_serializer(mode="wrap")
+    def _unchecked_as_before(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A digest written before the check keeps its JSON byte for byte."""
+        data = handler(self)
+        if not self.corroborated_by:
+            data.pop("corroborated_by", None)
+        return data
 
 
 class Story(Strict):

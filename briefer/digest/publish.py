@@ -68,7 +68,7 @@ ENTRY = """\
 {% for f in story.facts %}
 <li>{{ f.statement or f.claim }}{% for c in f.citations %} <a href="{{ d.date }}.html#c{{ c }}" \
 title="{{ quotes[c] }}">[{{ c }}]</a>{% endfor %}{% if f.corroborated %} <em>(corroborated by \
-{{ f.articles | length }} sources)</em>{% endif %}</li>
+{{ f.backers | length }} sources)</em>{% endif %}</li>
 {% endfor %}
 </ul>
 {% else %}

@@ -76,11 +76,7 @@ class _Stories(Sequence[dict[str, Any]]):
         story = self._stories[i]
         items = []
         for n, f in enumerate(story.facts, self._first[i]):
-            also = (
-                f"Corroborated by {len(f.articles)} sources: {', '.join(f.articles)}"
-                if f.corroborated
-                else ""
-            )
+            also = also_note(f.articles, f.backers)
             items.append({**fact_item(f, f"s{n}", self._tiers), "also": also})
         return {"title": story.title, "articles": story.articles, "facts": items}
 
@@ -133,3 +129,12 @@ class _ArticlePane:
     @property
     def meta(self) -> Any:
         return self._brief.meta
+
+
+def also_note(articles: list[str], backers: list[str]) -> str:
+    """Which reports carry a digest fact: those whose spans pass its checks, then the others it cites."""
+    others = [a for a in articles if a not in backers]
+    note = f"Corroborated by {len(backers)} sources: {', '.join(backers)}" if len(backers) > 1 else ""
+    if others and len(articles) > 1:
+        note += ("; also in " if note else "Also in ") + f"{', '.join(others)}, in words that differ"
+    return note

@@ -36,7 +36,8 @@ from ..resources import resource_dir
 from .bidi import isolate_html, isolate_text
 from .files import one_final_newline
 from .links import citation_url, source_base
-from .render import SECTIONS, translation_note
+from .render import translation_note
+from .sections import sectioned
 
 TIERS = ("exact", "normalized", "fuzzy")
 # Opens the <details> holding a link's target (browsers differ in doing so themselves).
@@ -184,12 +185,7 @@ def brief_sections(brief: Brief) -> list[dict[str, Any]]:
     """The brief's facts under the Markdown brief's section headings, numbered s1, s2 … in brief order."""
     tiers = {c.id: c.match for c in brief.citations}
     items = {id(f): fact_item(f, f"s{n}", tiers) for n, f in enumerate(brief.facts, 1)}
-    sections = []
-    for heading, kinds in SECTIONS:
-        facts = [items[id(f)] for f in brief.facts if f.kind in kinds]
-        if facts:
-            sections.append({"heading": heading, "facts": facts})
-    return sections
+    return sectioned(brief.facts, lambda f: items[id(f)])
 
 
 def page_basics(title: str) -> dict[str, Any]:

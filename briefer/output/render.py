@@ -21,22 +21,16 @@ from markupsafe import Markup
 
 from ..errors import BrieferError, ConfigError
 from ..language import language
-from ..models import Article, Brief, Fact, FactKind
+from ..models import Article, Brief, Fact
 from ..resources import resource_dir
 from .bidi import isolate_text
 from .bounded import BoundedEnvironment, bounded, suspended_line
 from .files import one_final_newline
 from .guards import LIMITS, Limits, TemplateLimit, bound_filters
 from .links import source_url
+from .sections import HEADINGS, bottom_line, sectioned
 
-SECTIONS: list[tuple[str, tuple[FactKind, ...]]] = [
-    ("What happened", (FactKind.event,)),
-    ("Who is involved", (FactKind.actor,)),
-    ("When and where", (FactKind.date, FactKind.place)),
-    ("What was said", (FactKind.statement,)),
-    ("Numbers", (FactKind.number,)),
-    ("Context and analysis", (FactKind.context,)),
-]
+SECTIONS = HEADINGS  # the brief's headings, in order; which fact goes where: output/sections.py
 STDIN = "standard input"  # how an article read from ``-`` is named in a brief
 # The built-in templates: the command each fits and what it shows (``briefer templates``).
 BUILTINS = {
@@ -52,7 +46,8 @@ VARIABLES = {
         "title": "the article's title, else its source, else 'Untitled article'",
         "facts": "every verified Fact: statement, claim, kind, entities, citations, attribution",
         "sections": "the facts under headings: a list of {heading, facts}",
-        "bottom_line": "the first two event facts (else the first two facts)",
+        "bottom_line": "up to two facts stated as fact, the one citing the article's lead first; never a view",
+        "lead_cited": "whether a bottom-line fact cites the article's lead (its first body sentence)",
         "citations": "the numbered Citations: id, span (start, end, text), match, score",
         "meta": "model, prompt_version, structured_mode, chunks, usage, counts, failed_chunks",
         "counts": "proposed, grounded, dropped, merged, reasks and speaker counts",
@@ -63,7 +58,7 @@ VARIABLES = {
         "digest": "the whole Digest: name, date, stories, articles, citations, not_covered, left_out",
         "name": "the digest's name from its config",
         "date": "the day, YYYY-MM-DD",
-        "stories": "each Story: title, articles (labels), facts (statement, citations, articles, corroborated)",
+        "stories": "each Story: title, articles (labels), facts (statement, citations, articles, corroborated, backers)",
         "articles": "each DigestArticle by label: title, addresses, origin, brief",
         "citations": "the numbered DigestCitations: id, article, span, match",
         "not_covered": "sources and articles that failed: source, reason",
@@ -211,20 +206,16 @@ def display_article(article: Article) -> Article:
 
 
 def context(brief: Brief, show_dropped: bool = False) -> dict[str, Any]:
-    sections = []
-    for heading, kinds in SECTIONS:
-        facts = [f for f in brief.facts if f.kind in kinds]
-        if facts:
-            sections.append({"heading": heading, "facts": facts})
-    events = [f for f in brief.facts if f.kind == FactKind.event] or brief.facts
+    lead, lead_cited = bottom_line(brief)
     article = display_article(brief.article)
     return {
         "brief": brief,
         "article": article,
         "title": article.title or article.source or "Untitled article",
         "facts": brief.facts,
-        "sections": sections,
-        "bottom_line": events[:2],
+        "sections": sectioned(brief.facts),
+        "bottom_line": lead,
+        "lead_cited": lead_cited,
         "citations": brief.citations,
         "meta": brief.meta,
         "counts": brief.meta.counts,
