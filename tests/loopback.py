@@ -41,7 +41,7 @@ def _authenticate(server, session, envelope, mechanism, auth_data):
         USER.encode(),
         PASSWORD.encode(),
     )
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
 
 class SmtpServer:

@@ -73,6 +73,9 @@ def _run_once(config: Any, runtime: Any, quiet: bool) -> int:
         click.echo(str(result.markdown_path))
         for problem in result.not_covered:
             click.echo(f"briefer: not covered: {problem.source}: {problem.reason}", err=True)
+    for o in result.deliveries:  # also with -q: a reader did not get the digest
+        if o.status == "failed":
+            click.echo(f"briefer: not delivered: {o.detail}", err=True)
     return PARTIAL_EXIT if result.status == "partial" else 0
 
 

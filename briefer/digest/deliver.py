@@ -169,3 +169,29 @@ def _unavailable(
         record_attempt(store, config.key, attempt, run_id)
         log.warning("not delivered: %s", problem)
     return Outcome(name, day, "failed", problem)
+
+
+def check_destinations(config: DigestConfig, *, send_test: bool = False) -> list[tuple[str, str | None]]:
+    """``(destination as shown, problem or None)`` for each destination; nothing is sent unless ``send_test``.
+
+    A check opens the URL (an unset variable, a URL Apprise does not know) and connects to the host
+    (nothing said to it); ``send_test`` sends each one a short test message instead.
+    """
+    from .notify import reachable
+
+    rows = []
+    for destination in config.deliver.to if config.deliver else []:
+        try:
+            target = open_target(destination)
+        except Unavailable as exc:
+            rows.append(
+                (f"env:{destination.env_name}" if destination.env_name else "(unknown URL)", str(exc))
+            )
+            continue
+        if send_test:
+            subject = f"{config.name} — test from briefer"
+            problem = send(target, subject, "A test message: this destination will get the digest.", "text")
+        else:
+            problem = reachable(target)
+        rows.append((f"{target.shown} ({target.kind})", problem))
+    return rows

@@ -109,18 +109,25 @@ class _Catch(logging.Handler):
             self.lines.append(record.getMessage())
 
 
+# Loggers that may see a URL's secrets while a message is sent (urllib3 logs each request's path).
+_SENDERS = ("apprise", "urllib3", "requests", "requests_oauthlib")
+
+
 @contextlib.contextmanager
 def quiet_apprise() -> Iterator[_Catch]:
-    """Apprise's log records go to the returned catcher only, never to briefer's handlers."""
-    logger, catch = logging.getLogger("apprise"), _Catch()
-    saved = logger.level, logger.propagate, list(logger.handlers)
-    logger.handlers, logger.propagate = [catch], False
-    logger.setLevel(logging.DEBUG)
+    """The senders' log records go to the returned catcher only, never to briefer's handlers."""
+    catch = _Catch()
+    loggers = [logging.getLogger(name) for name in _SENDERS]
+    saved = [(logger.level, logger.propagate, list(logger.handlers)) for logger in loggers]
+    for logger in loggers:
+        logger.handlers, logger.propagate = [catch], False
+        logger.setLevel(logging.DEBUG)
     try:
         yield catch
     finally:
-        logger.handlers, logger.propagate = saved[2], saved[1]
-        logger.setLevel(saved[0])
+        for logger, (level, propagate, handlers) in zip(loggers, saved):
+            logger.handlers, logger.propagate = handlers, propagate
+            logger.setLevel(level)
 
 
 def send(target: Target, subject: str, body: str, body_format: str) -> str | None:
