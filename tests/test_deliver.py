@@ -14,10 +14,13 @@ import pytest
 import trustme
 from click.testing import CliRunner
 from loopback import PASSWORD, SmtpServer, Webhook, free_port
+from synthetic import synthetic_digest
 from test_digest import DATA, ByText, run
 
 from briefer.cli.main import cli as briefer_cli
 from briefer.digest.config import digest_config
+from briefer.digest.notify import EMAIL_LIMIT
+from briefer.digest.run import write_digest
 
 DAY = "2026-11-26"
 TOKEN = "hooktoken0123456789abcdefgh"  # a Mattermost webhook token: a credential too
@@ -259,3 +262,29 @@ def test_chromium_renders_the_email(servers, tmp_path):
     subprocess.run(command, capture_output=True, timeout=120, check=False)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_a_digest_of_1000_articles_is_cut_at_each_service_limit_with_a_note(servers, tmp_path):
+    smtp, hook = servers
+    config = make_config(tmp_path, three(smtp, hook))
+    config.publish_url = "https://intranet.example/digests/"
+    digest = synthetic_digest(1000, day=DAY)
+    write_digest(digest, config)
+    (tmp_path / "digest.toml").write_text(
+        f'name = "Coast desk"\noutput = "out"\npublish_url = "{config.publish_url}"\n[sources]\npaths = ["in"]\n'
+        f"[deliver]\nto = {json.dumps(three(smtp, hook))}\n"
+    )
+    result = CliRunner().invoke(briefer_cli, ["deliver", str(tmp_path / "digest.toml"), DAY])
+    assert result.exit_code == 0, result.output
+    html = parts(smtp.inbox.messages[0])["text/html"]
+    by_path = dict(hook.posts)
+    chat, summary = by_path[f"/hooks/{TOKEN}"]["text"], json.loads(by_path["/digest"]["message"])
+    url = f"https://intranet.example/digests/{DAY}.html"
+    for body, limit, kept in (
+        (html, EMAIL_LIMIT, html.count("<h2")),
+        (chat, 4000, chat.count("\n- ")),
+        (by_path["/digest"]["message"], 32768, len(summary["stories"])),
+    ):
+        assert len(body) <= limit and 0 < kept < 1000
+        assert f"{1000 - kept} more stories" in body and url in body
+    assert summary["left_out_stories"] == 1000 - len(summary["stories"])

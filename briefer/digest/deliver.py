@@ -72,6 +72,9 @@ def deliver(
             continue
         todo = [day] if force or dry_run else [*_missed(config, store, target, day), day]
         for d in todo:
+            if not (force or dry_run) and _had(config, store, target, d):  # not even the day is read
+                outcomes.append(Outcome(target.shown, d, "skipped", "sent before"))
+                continue
             if d not in days:
                 days[d] = load_day(config, d, required=d == day)
             if days[d] is not None:
@@ -101,6 +104,12 @@ def load_day(config: DigestConfig, day: str, *, required: bool = True) -> Digest
 def links(config: DigestConfig, day: str) -> Links:
     url = f"{config.publish_url}{day}.html" if config.publish_url else None
     return Links(url, url or str(config.output_dir / f"{day}.html"))
+
+
+def _had(config: DigestConfig, store: Store, target: Target, day: str) -> bool:
+    """The destination got ``day`` and the config never re-sends it."""
+    assert config.deliver is not None
+    return config.deliver.resend == "never" and bool(sent_hashes(store, config.key, target.fingerprint, day))
 
 
 def _missed(config: DigestConfig, store: Store, target: Target, day: str) -> list[str]:

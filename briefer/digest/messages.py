@@ -82,14 +82,19 @@ def compose(digest: Digest, stories: list[Story], kind: str, limit: int, links: 
         return render(digest, stories[:n], total - n, subject, limit, links)
 
     low, high = 0, total
-    if len(body(total)) > limit:  # the largest n whose body fits; none fit: the note alone
+    if _size(body(total)) > limit:  # the largest n whose body fits; none fit: the note alone
         high -= 1
         while low < high:
             mid = (low + high + 1) // 2
-            low, high = (mid, high) if len(body(mid)) <= limit else (low, mid - 1)
+            low, high = (mid, high) if _size(body(mid)) <= limit else (low, mid - 1)
     else:
         low = total
     return Message(subject, body(low), FORMATS[kind], low, total - low)
+
+
+def _size(body: str) -> int:
+    """Characters as sent: mail (and some services) turn each line end into CR LF."""
+    return len(body) + body.count("\n")
 
 
 def _email(
