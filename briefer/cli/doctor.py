@@ -37,7 +37,8 @@ def doctor(digest_config: Path | None, send_test: bool, repair: bool, **kwargs: 
 
     Only what the chosen backend needs is checked. Exit status: 0 it can answer; 3 it cannot (the
     server refuses connections or lists no model, or the embedded model has no engine or model
-    file); 2 bad configuration (a --config file that does not exist, say).
+    file); 2 bad configuration (a --config file that does not exist, say); 4 the backend can answer
+    but a destination of CONFIG cannot be reached.
     """
     from ..errors import LLMError
     from ..llm.select import choose

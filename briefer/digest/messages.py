@@ -32,7 +32,7 @@ from ..output.render import md_escape, sentence
 from ..resources import resource_dir
 from ..sources.base import Filters, Item
 from .destinations import Destination
-from .model import Digest, Story
+from .model import Digest, DigestCitation, Story
 
 FORMATS = {"email": "html", "chat": "markdown", "json": "text"}
 
@@ -81,14 +81,12 @@ def compose(digest: Digest, stories: list[Story], kind: str, limit: int, links: 
     def body(n: int) -> str:
         return render(digest, stories[:n], total - n, subject, limit, links)
 
-    low, high = 0, total
-    if _size(body(total)) > limit:  # the largest n whose body fits; none fit: the note alone
-        high -= 1
-        while low < high:
-            mid = (low + high + 1) // 2
-            low, high = (mid, high) if _size(body(mid)) <= limit else (low, mid - 1)
-    else:
-        low = total
+    low, high = 0, 1  # the largest n whose body fits: double n until it does not, then bisect
+    while high <= total and _size(body(high)) <= limit:
+        low, high = high, min(2 * high, total + 1) if high < total else total + 1
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if _size(body(mid)) <= limit else (low, mid)
     return Message(subject, body(low), FORMATS[kind], low, total - low)
 
 
@@ -102,12 +100,11 @@ def _email(
 ) -> str:
     import css_inline
 
-    cited = sorted({c for s in stories for f in s.facts for c in f.citations})
-    labels = {label for s in stories for label in s.articles} | {digest.citation(c).article for c in cited}
+    cited, labels, by_id = _cited(digest, stories)
     html = _template("email.html.j2").render(
         **_common(digest, stories, left_out, subject, limit, links),
         marker=lambda c: f"{links.day_url}#c{c}" if links.day_url else f"#c{c}",
-        citations=[digest.citation(c) for c in cited],
+        citations=[by_id[c] for c in cited],
         sources=[_source(a) for a in digest.articles if a.label in labels],
     )
     return css_inline.inline(html, load_remote_stylesheets=False)
@@ -121,8 +118,7 @@ def _chat(digest: Digest, stories: list[Story], left_out: int, subject: str, lim
 
 
 def _json(digest: Digest, stories: list[Story], left_out: int, subject: str, limit: int, links: Links) -> str:
-    cited = sorted({c for s in stories for f in s.facts for c in f.citations})
-    labels = {label for s in stories for label in s.articles} | {digest.citation(c).article for c in cited}
+    cited, labels, by_id = _cited(digest, stories)
     summary: dict[str, Any] = {
         "name": digest.name,
         "date": digest.date,
@@ -133,10 +129,7 @@ def _json(digest: Digest, stories: list[Story], left_out: int, subject: str, lim
             for a in digest.articles
             if a.label in labels
         ],
-        "citations": [
-            {"id": c, "article": digest.citation(c).article, "quote": digest.citation(c).span.text}
-            for c in cited
-        ],
+        "citations": [{"id": c, "article": by_id[c].article, "quote": by_id[c].span.text} for c in cited],
         "left_out_stories": left_out,
     }
     if left_out:
@@ -144,6 +137,13 @@ def _json(digest: Digest, stories: list[Story], left_out: int, subject: str, lim
             f"{left_out} more stories were left out to stay under {limit} characters; read them all at {links.read_at}"
         )
     return json.dumps(summary, ensure_ascii=False)
+
+
+def _cited(digest: Digest, stories: list[Story]) -> tuple[list[int], set[str], dict[int, DigestCitation]]:
+    """The citation ids the stories cite, the labels of their articles and of the cited ones, citations by id."""
+    by_id = {c.id: c for c in digest.citations}
+    cited = sorted({c for s in stories for f in s.facts for c in f.citations})
+    return cited, {label for s in stories for label in s.articles} | {by_id[c].article for c in cited}, by_id
 
 
 def _common(
