@@ -9,6 +9,7 @@ with the status at the head of ``statuses`` (200 once the list is empty).
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import ssl
 import threading
@@ -19,6 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 USER, PASSWORD = "desk", "s3cret-Pa55word"
+logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd warns on each login that an old API exists
 
 
 def free_port() -> int:

@@ -7,6 +7,7 @@ import email
 import json
 import shutil
 import subprocess
+from datetime import timedelta
 from email.message import Message
 from pathlib import Path
 
@@ -15,12 +16,13 @@ import trustme
 from click.testing import CliRunner
 from loopback import PASSWORD, SmtpServer, Webhook, free_port
 from synthetic import synthetic_digest
-from test_digest import DATA, ByText, run
+from test_digest import DATA, NOW, ByText, opener, run
 
 from briefer.cli.main import cli as briefer_cli
+from briefer.config import load_settings
 from briefer.digest.config import digest_config
 from briefer.digest.notify import EMAIL_LIMIT
-from briefer.digest.run import write_digest
+from briefer.digest.run import run_digest, write_digest
 
 DAY = "2026-11-26"
 TOKEN = "hooktoken0123456789abcdefgh"  # a Mattermost webhook token: a credential too
@@ -288,3 +290,30 @@ def test_a_digest_of_1000_articles_is_cut_at_each_service_limit_with_a_note(serv
         assert len(body) <= limit and 0 < kept < 1000
         assert f"{1000 - kept} more stories" in body and url in body
     assert summary["left_out_stories"] == 1000 - len(summary["stories"])
+
+
+def test_a_day_that_never_reached_a_destination_goes_with_the_next_days_run(servers, tmp_path):
+    smtp, hook = servers
+    hook.statuses = [500]
+    config = make_config(tmp_path, three(smtp, hook)[1:2])
+    run(config, ByText())
+    next_day = run_digest(config, load_settings(), now=NOW + timedelta(days=1), open_backend=opener(ByText()))
+    assert [(o.day, o.status) for o in next_day.deliveries] == [(DAY, "sent"), ("2026-11-27", "sent")]
+    assert [json.loads(body["message"])["date"] for _, body in hook.posts] == [DAY, "2026-11-27"]
+
+
+def test_the_digest_command_lists_a_failed_destination_and_exits_4(servers, tmp_path, monkeypatch):
+    smtp, hook = servers
+    fake = opener(ByText())
+    monkeypatch.setattr(
+        "briefer.runtime.Runtime.backend", lambda self, store=None, *, lazy=True: fake(store, lazy=lazy)
+    )
+    make_config(tmp_path, to := [smtp.url(password="wrong"), three(smtp, hook)[2]])  # copies the articles
+    (tmp_path / "digest.toml").write_text(
+        f'name = "Coast desk"\noutput = "out"\n[sources]\npaths = ["in"]\n[deliver]\nto = {json.dumps(to)}\n'
+    )
+    result = CliRunner().invoke(briefer_cli, ["digest", str(tmp_path / "digest.toml"), "-q"])
+    assert result.exit_code == 4 and received(smtp, hook) == (0, 0, 1)
+    (line,) = [line for line in result.output.splitlines() if "not delivered" in line]
+    assert line.startswith("briefer: not delivered: mailtos://127.0.0.1:") and "password" in line
+    assert "wrong" not in result.output and list((tmp_path / "out").glob("*.md"))
