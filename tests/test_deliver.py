@@ -317,3 +317,12 @@ def test_the_digest_command_lists_a_failed_destination_and_exits_4(servers, tmp_
     (line,) = [line for line in result.output.splitlines() if "not delivered" in line]
     assert line.startswith("briefer: not delivered: mailtos://127.0.0.1:") and "password" in line
     assert "wrong" not in result.output and list((tmp_path / "out").glob("*.md"))
+
+
+def test_an_untrusted_certificate_gets_one_line_about_tls(servers, tmp_path, monkeypatch):
+    smtp, _ = servers
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-ca.pem"))  # the test CA is not trusted
+    result = run(make_config(tmp_path, [smtp.url()]), ByText())
+    (outcome,) = result.deliveries
+    assert outcome.status == "failed" and "TLS handshake with 127.0.0.1" in outcome.detail
+    assert smtp.inbox.messages == []

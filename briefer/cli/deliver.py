@@ -56,7 +56,7 @@ def deliver(config_path: Path, day: str | None, dry_run: bool, **kwargs: Any) ->
     with config_lock(str(config.output_dir.resolve()), settings), Store(settings.state_path()) as store:
         outcomes = send_day(config, store, day, force=True, dry_run=dry_run)
     for o in outcomes:
-        click.echo(f"{o.day}  {o.status:<7}  {o.destination}  {o.detail}")
+        click.echo(f"{o.day}  {o.status:<7}  {o.destination}  {o.detail.removeprefix(o.destination + ': ')}")
     if any(o.status == "failed" for o in outcomes):
         sys.exit(PARTIAL_EXIT)
 

@@ -58,7 +58,7 @@ def doctor(digest_config: Path | None, send_test: bool, repair: bool, **kwargs: 
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         click.echo(f"{name:<{width}}  {value}")
-    undelivered = _check_destinations(digest_config, send_test) if digest_config else 0
+    undelivered = _check_destinations(digest_config, send_test, width) if digest_config else 0
     if problem:
         raise LLMError(f"the {choice.kind.value} backend cannot answer: {problem}")
     if undelivered:
@@ -68,7 +68,7 @@ def doctor(digest_config: Path | None, send_test: bool, repair: bool, **kwargs: 
         sys.exit(PARTIAL_EXIT)
 
 
-def _check_destinations(path: Path, send_test: bool) -> int:
+def _check_destinations(path: Path, send_test: bool, width: int) -> int:
     """One line per destination of the digest config at ``path``; the number that failed."""
     from ..digest.config import load_digest_config
     from ..digest.deliver import check_destinations
@@ -76,9 +76,11 @@ def _check_destinations(path: Path, send_test: bool) -> int:
     rows = check_destinations(load_digest_config(path), send_test=send_test)
     done = "test message sent" if send_test else "reachable (nothing sent)"
     for name, problem in rows:
-        click.echo(f"deliver  {name}  {problem or done}")
+        click.echo(
+            f"{'deliver':<{width}}  {name}  {(problem or done).removeprefix(name.split(' (')[0] + ': ')}"
+        )
     if not rows:
-        click.echo(f"deliver  {path} has no [deliver] destinations")
+        click.echo(f"{'deliver':<{width}}  {path} has no [deliver] destinations")
     return sum(problem is not None for _, problem in rows)
 
 
