@@ -326,3 +326,15 @@ def test_an_untrusted_certificate_gets_one_line_about_tls(servers, tmp_path, mon
     (outcome,) = result.deliveries
     assert outcome.status == "failed" and "TLS handshake with 127.0.0.1" in outcome.detail
     assert smtp.inbox.messages == []
+
+
+def test_print_cron_says_where_the_destinations_urls_go(tmp_path):
+    make_config(tmp_path, ["env:BRIEFER_NOTIFY_TEAM"])
+    (tmp_path / "digest.toml").write_text(
+        'name = "Coast desk"\noutput = "out"\n[sources]\npaths = ["in"]\n[schedule]\ncron = "0 7 * * *"\n'
+        '[deliver]\nto = ["env:BRIEFER_NOTIFY_TEAM"]\n'
+    )
+    result = CliRunner().invoke(briefer_cli, ["schedule", str(tmp_path / "digest.toml"), "--print-cron"])
+    assert result.exit_code == 0, result.output
+    assert "# [deliver] reads BRIEFER_NOTIFY_TEAM: put each destination's URL there." in result.output
+    assert "[ ! -r" not in result.output  # the env file is required: a missing one fails loudly
