@@ -100,3 +100,35 @@ def verified_brief(text: str, facts: list[tuple[str, str]]) -> Brief:
         counts=GroundingCounts(),
     )
     return Brief(article=Article(text=text), facts=rendered, citations=citations, meta=meta)
+
+
+def synthetic_digest(stories: int, seed: int = 1, name: str = "Morning desk", day: str = "2026-12-05"):
+    """A :class:`~briefer.digest.model.Digest` of ``stories`` one-article stories, two cited facts each."""
+    from briefer.digest.model import Digest, DigestArticle, DigestCitation, DigestFact, Story
+
+    rng = random.Random(seed)
+    articles, citations, found = [], [], []
+    for n in range(1, stories + 1):
+        said = [sentence(rng), sentence(rng)]
+        label, b = f"A{n}", verified_brief(" ".join(said), [(s, s) for s in said])
+        title = f"Report {n}: {said[0][:40]}"
+        articles.append(
+            DigestArticle(
+                label=label, title=title, addresses=[f"https://news.example/{n}"], origin="feed", brief=b
+            )
+        )
+        facts = []
+        for c in b.citations:
+            citations.append(DigestCitation(id=len(citations) + 1, article=label, span=c.span, match="exact"))
+            facts.append(
+                DigestFact(
+                    claim=c.span.text,
+                    statement=c.span.text,
+                    kind="event",
+                    citations=[len(citations)],
+                    articles=[label],
+                    corroborated=False,
+                )
+            )
+        found.append(Story(title=title, articles=[label], facts=facts))
+    return Digest(name=name, date=day, stories=found, articles=articles, citations=citations)

@@ -355,14 +355,16 @@ def test_digest_tables_are_migrated():
         "_add_cache_mode",
         "_create_http_validators",
         "_create_brief_runs",
+        "_create_deliveries",
     ]
     columns = {
         t: [r[1] for r in store.db.execute(f"PRAGMA table_info({t})")]
-        for t in ("articles", "briefs", "digest_runs", "schedules")
+        for t in ("articles", "briefs", "digest_runs", "schedules", "deliveries")
     }
     assert columns["articles"] == ["url", "content_hash", "title", "first_seen"]
     assert {"started", "finished", "status", "articles", "failed", "llm_calls"} <= set(columns["digest_runs"])
     assert columns["schedules"] == ["config", "last_slot"]
+    assert {"fingerprint", "day", "content_hash", "outcome", "detail", "run_id"} <= set(columns["deliveries"])
 
 
 # --- the command line -------------------------------------------------------------------

@@ -73,6 +73,9 @@ def _run_once(config: Any, runtime: Any, quiet: bool) -> int:
         click.echo(str(result.markdown_path))
         for problem in result.not_covered:
             click.echo(f"briefer: not covered: {problem.source}: {problem.reason}", err=True)
+    for o in result.deliveries:  # also with -q: a reader did not get the digest
+        if o.status == "failed":
+            click.echo(f"briefer: not delivered: {o.detail}", err=True)
     return PARTIAL_EXIT if result.status == "partial" else 0
 
 
@@ -145,8 +148,11 @@ def _print_units(config_path: Path, config: Any, env_file: Path | None, config_f
 
     env_file = (env_file or units.env_file_path()).expanduser().resolve()
     needed = units.needed_environment()
-    cron, zone, required = config.schedule.cron, config.schedule.timezone, bool(needed)
-    click.echo(units.environment_notes(env_file, needed))
+    wanted = [d.env_name for d in config.deliver.to if d.env_name] if config.deliver else []
+    cron, zone, required = config.schedule.cron, config.schedule.timezone, bool(needed or wanted)
+    click.echo(units.environment_notes(env_file, needed), nl=not wanted)
+    if wanted:  # the destinations' URLs, secrets included, belong in that file, not in the TOML
+        click.echo(f"# [deliver] reads {', '.join(wanted)}: put each destination's URL there.\n")
     click.echo(
         units.crontab_line(config_path, cron, zone, env_file, required=required, config_file=config_file)
     )

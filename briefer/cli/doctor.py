@@ -9,10 +9,19 @@ from typing import Any
 import click
 
 from .._version import __version__
+from ..errors import PARTIAL_EXIT
 from .options import CONTEXT_SETTINGS, ENVIRONMENT_EPILOG, handle_errors, model_options, settings_from
 
 
 @click.command(context_settings=CONTEXT_SETTINGS, epilog=ENVIRONMENT_EPILOG)
+@click.argument(
+    "digest_config", metavar="[CONFIG]", required=False, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--send-test",
+    is_flag=True,
+    help="With CONFIG: send each [deliver] destination a short test message (otherwise nothing is sent).",
+)
 @click.option(
     "--repair",
     is_flag=True,
@@ -20,12 +29,16 @@ from .options import CONTEXT_SETTINGS, ENVIRONMENT_EPILOG, handle_errors, model_
 )
 @model_options
 @handle_errors
-def doctor(repair: bool, **kwargs: Any) -> None:
+def doctor(digest_config: Path | None, send_test: bool, repair: bool, **kwargs: Any) -> None:
     """Show which backend briefer would use and why, and check it and the state file.
+
+    With a digest CONFIG, also check each of its [deliver] destinations (credentials redacted): the
+    URL is one Apprise knows and its host accepts a connection; nothing is sent unless --send-test.
 
     Only what the chosen backend needs is checked. Exit status: 0 it can answer; 3 it cannot (the
     server refuses connections or lists no model, or the embedded model has no engine or model
-    file); 2 bad configuration (a --config file that does not exist, say).
+    file); 2 bad configuration (a --config file that does not exist, say); 4 the backend can answer
+    but a destination of CONFIG cannot be reached.
     """
     from ..errors import LLMError
     from ..llm.select import choose
@@ -45,8 +58,30 @@ def doctor(repair: bool, **kwargs: Any) -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         click.echo(f"{name:<{width}}  {value}")
+    undelivered = _check_destinations(digest_config, send_test, width) if digest_config else 0
     if problem:
         raise LLMError(f"the {choice.kind.value} backend cannot answer: {problem}")
+    if undelivered:
+        click.echo(
+            f"briefer: {undelivered} destination(s) of {digest_config} cannot be delivered to", err=True
+        )
+        sys.exit(PARTIAL_EXIT)
+
+
+def _check_destinations(path: Path, send_test: bool, width: int) -> int:
+    """One line per destination of the digest config at ``path``; the number that failed."""
+    from ..digest.config import load_digest_config
+    from ..digest.deliver import check_destinations
+
+    rows = check_destinations(load_digest_config(path), send_test=send_test)
+    done = "test message sent" if send_test else "reachable (nothing sent)"
+    for name, problem in rows:
+        click.echo(
+            f"{'deliver':<{width}}  {name}  {(problem or done).removeprefix(name.split(' (')[0] + ': ')}"
+        )
+    if not rows:
+        click.echo(f"{'deliver':<{width}}  {path} has no [deliver] destinations")
+    return sum(problem is not None for _, problem in rows)
 
 
 def _config_row(config_file: Path | None) -> str:

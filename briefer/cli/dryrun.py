@@ -7,6 +7,7 @@ from typing import Any
 
 from ..brief.chunking import estimate_tokens
 from ..config import shown_settings
+from ..digest.notify import shown
 from ..errors import InputError
 from ..models import Article
 
@@ -86,6 +87,11 @@ def digest_report(runtime: Any, config: Any, path: Any) -> str:
         f"output    {config.output_dir}/YYYY-MM-DD.md and .json, {runtime.concurrency} articles at a time"
     )
     lines.append("          (sources are read, and articles counted, only on a real run)")
+    lines += (
+        [f"deliver   {d.url if d.env_name else shown(d.url)}" for d in config.deliver.to]
+        if config.deliver
+        else []
+    )
     return "\n".join(lines) + "\n"
 
 

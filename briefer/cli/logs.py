@@ -64,10 +64,14 @@ def logs(count: int, as_json: bool, kind: str | None, dropped: bool, config_file
 
 def recent_runs(path: Path, count: int, kinds: list[str]) -> list[dict[str, Any]]:
     """The newest ``count`` runs of ``kinds`` (0: all), newest first, each with its ``kind``."""
+    from ..state.deliveries import run_failures
     from ..state.store import Store
 
     with Store(path) as store:
         runs = [{"kind": k, **row} for k in kinds for row in store.recent(TABLES[k], count or -1)]
+        for run in runs:
+            if run["kind"] == "digest":  # each destination this run failed to deliver to, redacted
+                run["not_delivered"] = [detail for _, _, detail in run_failures(store, run["id"])]
     for run in runs:
         if run["kind"] == "brief":
             run["dropped_facts"] = json.loads(run["dropped_facts"] or "[]")
@@ -83,7 +87,7 @@ def line(run: dict[str, Any]) -> str:
             f"{when}  digest  {run['config']}  {run['status']}  {run['stories']} stories"
             f" ({run['articles']} articles, {run['new']} new, {run['failed']} failed)"
             f"  {run['llm_calls']} LLM calls  day {run['day']}"
-        )
+        ) + "".join(f"\n    not delivered: {detail}" for detail in run.get("not_delivered", []))
     head = f"{when}  brief  {run['source']}  {run['model'] or '?'}"
     if run["status"] != "ok":
         return f"{head}  failed: {run['status']}"

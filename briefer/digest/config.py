@@ -23,6 +23,7 @@ from ..models import Strict
 from ..output.render import resolve_template
 from ..sources.base import Filters
 from ..sources.config import SourcesConfig, invalid
+from .destinations import DeliverConfig
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -106,6 +107,7 @@ class DigestConfig(Strict):
     allow_private_hosts: bool = False  # fetch pages and feeds on intranet addresses (refused by default)
     feed_days: int = Field(30, ge=1, le=3660)  # days kept in the Atom feed digest.xml
     publish_url: str | None = None  # where the output folder is served: absolute links in digest.xml
+    deliver: DeliverConfig | None = None  # e-mail, chat and webhook destinations (Apprise URLs)
     _base: Path = PrivateAttr(default_factory=Path.cwd)
     _key: str | None = PrivateAttr(default=None)
 

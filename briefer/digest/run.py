@@ -54,6 +54,7 @@ from ..state.store import Store
 from .assemble import assemble_digest, digest_markdown_chunks, probe_digest_template
 from .assembled import AssembledDigest, PackedBrief
 from .config import DigestConfig
+from .deliver import Outcome, deliver
 from .identity import Unique, unique_articles
 from .keep import carry_over, earlier_today, mark_kept
 from .lock import config_lock
@@ -96,6 +97,7 @@ class RunResult:
     status: str
     counts: dict[str, int] = field(default_factory=dict)
     not_covered: list[NotCovered] = field(default_factory=list)
+    deliveries: list[Outcome] = field(default_factory=list)  # to the [deliver] destinations, after writing
 
     @cached_property
     def digest(self) -> Digest:
@@ -139,6 +141,10 @@ def run_digest(
         run_id = store.start_run(config.key, day)
         try:
             result = _collect_and_write(run, now, day)
+            result.deliveries = deliver(config, store, day, run_id=run_id)  # the day's files are written
+            result.status = (
+                "partial" if any(o.status == "failed" for o in result.deliveries) else result.status
+            )
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted", {})
             raise

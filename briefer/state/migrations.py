@@ -136,6 +136,26 @@ def _create_brief_runs(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX brief_runs_by_start ON brief_runs (started)")
 
 
+def _create_deliveries(db: sqlite3.Connection) -> None:
+    """One row per attempt to deliver a digest day to a destination (see :mod:`briefer.state.deliveries`)."""
+    db.execute(
+        """CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            config TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            shown TEXT NOT NULL,
+            day TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            run_id INTEGER,
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX deliveries_by_destination ON deliveries (config, fingerprint, day)")
+    db.execute("CREATE INDEX deliveries_by_run ON deliveries (run_id)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _create_llm_cache,
     _create_digest_state,
@@ -143,6 +163,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _add_cache_mode,
     _create_http_validators,
     _create_brief_runs,
+    _create_deliveries,
 ]
 RUN_COUNTS = ("articles", "new", "briefed", "reused", "failed", "stories", "llm_calls")
 
