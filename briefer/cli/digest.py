@@ -43,7 +43,7 @@ class BarProgress:
 
 
 def _progress(quiet: bool):
-    from ..digest.run import LogProgress
+    from ..digest.progress import LogProgress
 
     if quiet:
         return LogProgress()

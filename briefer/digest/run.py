@@ -15,7 +15,8 @@ A run goes one way:
 4. :mod:`briefer.digest.assemble` groups reports into stories, merges facts
    across reports and numbers the citations digest-wide.
 5. The day's files are written as streams, all or none
-   (:func:`write_digest`).
+   (:func:`write_digest`); then they are sent to the ``[deliver]``
+   destinations (:mod:`briefer.digest.deliver`).
 
 A run never holds every brief: each is packed the moment it is done or read
 (:mod:`briefer.digest.assembled`) and unpacked by the step that needs it, so
@@ -38,7 +39,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -59,35 +59,12 @@ from .identity import Unique, unique_articles
 from .keep import carry_over, earlier_today, mark_kept
 from .lock import config_lock
 from .model import Digest
+from .progress import LogProgress, Progress
 
 log = logging.getLogger("briefer.digest")
 
 # (store, *, lazy) -> the run's backend; Runtime.backend unless a test supplies one.
 BackendOpener = Callable[..., ContextManager[Backend]]
-
-
-class Progress(Protocol):
-    def start(self, total: int) -> None: ...
-    def advance(self, label: str, outcome: str) -> None: ...
-    def finish(self) -> None: ...
-
-
-class LogProgress:
-    """Plain log lines: what cron mails and journald keep."""
-
-    def __init__(self) -> None:
-        self.total, self.done = 0, 0
-
-    def start(self, total: int) -> None:
-        self.total = total
-        log.info("briefing %d articles", total)
-
-    def advance(self, label: str, outcome: str) -> None:
-        self.done += 1
-        log.info("[%d/%d] %s: %s", self.done, self.total, outcome, label)
-
-    def finish(self) -> None:
-        pass
 
 
 @dataclass
@@ -185,9 +162,7 @@ def _collect_and_write(run: _Run, now: datetime, day: str) -> RunResult:
 
 def _summary(stories: int, covered: int) -> str:
     """The run's count, e.g. "2 stories from 3 articles": only the articles the digest covers."""
-    return (
-        f"{stories} stor{'y' if stories == 1 else 'ies'} from {covered} article{'' if covered == 1 else 's'}"
-    )
+    return f"{stories} stor{'y' if stories == 1 else 'ies'} from {covered} article{'s' * (covered != 1)}"
 
 
 def _with_earlier_work(
