@@ -163,4 +163,5 @@ def _checked(claim: str, grounded: list[Grounded], voice: Voice, ctx: ArticleCon
     )
     words = normalize(claim).rstrip(". ")
     quoted = voice.direct and bool(words) and words in normalize(" ".join(g.span.text for g in grounded))
-    return Checked(grounded, attributed(claim, voice, names=ctx.names, quoted=quoted), attribution, span)
+    statement = attributed(claim, voice, names=ctx.names, quoted=quoted, text=ctx.text)
+    return Checked(grounded, statement, attribution, span)

@@ -1,0 +1,109 @@
+"""Quote mode's answers: the sentences the model picked, turned into facts in the source's words.
+
+The schema lets the model name only sentences of its chunk (an ``enum``); a server
+that does not enforce it may still answer with a near copy, which is grounded like
+a paraphrase's quote and widened to its sentence. Nothing the model writes is
+rendered: the statement is :func:`~briefer.brief.quote.quote_fact` of the sentence.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from ..models import Chunk, DroppedFact, FactKind
+from .context import ArticleContext
+from .facts import ChunkOutcome, GroundedFact, checked_kind
+from .grounding import ground_quote
+from .prompts import QuoteExtraction
+from .quote import quote_fact, sentences_of, voice
+from .sourcetext import names_in
+
+
+def check_picks(
+    content: str,
+    ctx: ArticleContext,
+    chunk: Chunk,
+    outcome: ChunkOutcome,
+    choices: dict[str, tuple[int, int]],
+) -> tuple[list[str], bool]:
+    """Validate one quote-mode answer into ``outcome``; return the problems to re-ask about."""
+    try:
+        extraction = QuoteExtraction.model_validate_json(content)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "answer"
+        return [f"the answer is not valid JSON for the schema: {where}: {first['msg']}"], False
+    problems = []
+    counts = outcome.counts
+    taken = {(s, e) for f in outcome.facts for g in f.grounded for s, e in [(g.span.start, g.span.end)]}
+    for picked in extraction.facts:
+        counts.proposed += 1
+        counts.quotes += 1
+        bounds = _sentence(picked.quote, ctx, chunk, choices)
+        if bounds is None:
+            counts.quotes_rejected += 1
+            counts.dropped += 1
+            problem = f'"{picked.quote}" is not a sentence of the article; copy one exactly'
+            outcome.dropped.append(DroppedFact(claim=picked.quote, quotes=[picked.quote], reason=problem))
+            problems.append(problem)
+            continue
+        counts.quotes_by_tier["exact"] = counts.quotes_by_tier.get("exact", 0) + 1
+        counts.grounded += 1
+        if bounds in taken:  # the same sentence picked twice (or already cited as context)
+            counts.merged += 1
+            continue
+        fact = quoted_fact(ctx, [bounds], picked.kind, chunk.index)
+        taken |= {(g.span.start, g.span.end) for g in fact.grounded}
+        outcome.facts.append(fact)
+    outcome.facts = fold_contained(outcome.facts, counts)
+    return problems, True
+
+
+def quoted_fact(
+    ctx: ArticleContext, picks: list[tuple[int, int]], kind: FactKind, chunk: int
+) -> GroundedFact:
+    """A fact whose statement is the source's sentences ``picks``; its kind fits what they are."""
+    checked = quote_fact(ctx, picks)
+    content = [g for g in checked.grounded if (g.span.start, g.span.end) != checked.speaker_span]
+    claim = " ".join(" ".join(g.span.text.split()) for g in content)
+    # "Analysts said X. On the other hand, Y.": what was said, though Y alone carries no cue
+    reported = checked.attribution.reported or any(
+        voice(ctx, g.span.start, g.span.end).reported for g in content
+    )
+    kind = FactKind.statement if reported else checked_kind(kind, claim)
+    if kind == FactKind.statement and not reported:
+        kind = FactKind.context
+    return GroundedFact(
+        claim,
+        kind,
+        list(dict.fromkeys(names_in(claim, ctx.names))),
+        checked.grounded,
+        chunk,
+        checked.statement,
+        checked.attribution,
+        checked.speaker_span,
+    )
+
+
+def _sentence(
+    quote: str, ctx: ArticleContext, chunk: Chunk, choices: dict[str, tuple[int, int]]
+) -> tuple[int, int] | None:
+    if quote in choices:
+        return choices[quote]
+    if quote.strip() in choices:
+        return choices[quote.strip()]
+    found = ground_quote(ctx.text, quote, (chunk.start, chunk.end))
+    if found is None:
+        return None
+    sentences = sentences_of(ctx, [found.span])
+    return sentences[0] if sentences else None
+
+
+def fold_contained(facts: list[GroundedFact], counts) -> list[GroundedFact]:
+    """A fact whose sentences another fact also cites (as the referent it needs) is folded into it."""
+    spans = [{(g.span.start, g.span.end) for g in f.grounded} for f in facts]
+    kept = [
+        f for n, f in enumerate(facts) if not any(m != n and spans[n] < spans[m] for m in range(len(facts)))
+    ]
+    counts.merged += len(facts) - len(kept)
+    return kept
