@@ -100,10 +100,15 @@ def _sentence(
 
 
 def fold_contained(facts: list[GroundedFact], counts) -> list[GroundedFact]:
-    """A fact whose sentences another fact also cites (as the referent it needs) is folded into it."""
+    """A fact whose sentences another fact also cites (as the referent it needs, or the same ones
+    picked twice) is folded into that one."""
     spans = [{(g.span.start, g.span.end) for g in f.grounded} for f in facts]
-    kept = [
-        f for n, f in enumerate(facts) if not any(m != n and spans[n] < spans[m] for m in range(len(facts)))
-    ]
+
+    def inside(n: int) -> bool:
+        return any(
+            spans[n] < spans[m] or (spans[n] == spans[m] and m < n) for m in range(len(facts)) if m != n
+        )
+
+    kept = [f for n, f in enumerate(facts) if not inside(n)]
     counts.merged += len(facts) - len(kept)
     return kept

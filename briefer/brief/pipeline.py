@@ -74,10 +74,10 @@ def brief_article(
         raise LLMError(failures[0].reason if len(reasons) == 1 else f"No brief: {failures[0].reason}.")
     if not total.facts and total.counts.proposed:
         raise LLMError(_nothing_verified(total, answer))
-    facts, folded = merge_facts(total.facts)
-    total.counts.merged = folded + total.counts.merged
-    if options.statements == "quote":  # a sentence quoted alone and as another's referent: once
-        facts = fold_contained(facts, total.counts)
+    if options.statements == "quote":  # the same sentences are the same fact; none else is
+        facts = fold_contained(sorted(total.facts, key=lambda f: (f.first, f.claim)), total.counts)
+    else:
+        facts, total.counts.merged = merge_facts(total.facts)
     meta = BriefMeta(
         model=backend.model,
         prompt_version=load_prompts().version,

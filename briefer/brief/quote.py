@@ -41,7 +41,7 @@ _ANAPHORA = re.compile(
     rf"[\"“‘']?(?:{_CONNECTIVE}\b|(?:He|She|It|They|This|These|That|Those|Such|His|Her|Its|Their)\b"
     rf"|The\s+(?:{_ANAPHORIC_NOUN})\b(?!\s+(?:of|between|in|on|at|for|with|to|by|from|that)\b))"
 )
-_PRONOUN = re.compile(r"\b(?:He|She|They|he|she|they)\b")
+_PRONOUN = re.compile(r"\b(?:He|She|They|It|he|she|they|it)\b")
 _QUOTE_MARKS = "\"'“”‘’«»„"
 
 
@@ -103,10 +103,11 @@ def _one(ctx: ArticleContext, bounds: tuple[int, int]) -> Checked:
     start, end = bounds
     said = voice(ctx, start, end)
     content = [_exact(ctx.text, start, end)]
-    if ctx.language.english and not said.direct and (prev := _referent(ctx, start)):
-        content.insert(0, _exact(ctx.text, *prev))
     speaker = said.speaker if said.reported else None
     span = (speaker.start, speaker.end) if speaker else None
+    named_outside = span is not None and not start <= span[0] < end
+    if ctx.language.english and not said.direct and not named_outside and (prev := _referent(ctx, start)):
+        content.insert(0, _exact(ctx.text, *prev))
     body = " ".join(_flat(g.span.text) for g in content)
     if span and not any(g.span.start <= span[0] and span[1] <= g.span.end for g in content):
         body = _framed(ctx, said, body, start, end)
