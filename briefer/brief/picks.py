@@ -65,7 +65,7 @@ def quoted_fact(
     """A fact whose statement is the source's sentences ``picks``; its kind fits what they are."""
     checked = quote_fact(ctx, picks)
     content = [g for g in checked.grounded if (g.span.start, g.span.end) != checked.speaker_span]
-    claim = " ".join(" ".join(g.span.text.split()) for g in content)
+    claim = checked.claim or checked.statement
     # "Analysts said X. On the other hand, Y.": what was said, though Y alone carries no cue
     reported = checked.attribution.reported or any(
         voice(ctx, g.span.start, g.span.end).reported for g in content

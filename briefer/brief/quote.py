@@ -8,9 +8,9 @@ reader (design invariant 7). What the code adds is taken from the source too:
   (:func:`~briefer.brief.attribution.voice_of`), never from another cited span. A
   sentence that names its speaker renders as it is; a quotation whose speaker is named
   in a neighbouring sentence renders as ``Speaker, role, said: “…”`` and cites the
-  speaker's name; "He said …" gets its referent in square brackets, as editors do
-  ("He [Piet Varga] said …"). A sentence the article states in its own voice never
-  gets a cue.
+  speaker's name; "He said …" comes after the sentence that names him ("Mayor Piet
+  Varga said … He said …", with "…" where sentences are left out between). A sentence
+  the article states in its own voice never gets a cue.
 - **What it refers to**: a sentence that opens with a pronoun or an anaphoric subject
   ("These factories", "The move", "On the other hand, …") also cites and renders the
   sentence before it, so the referent is on the page in the source's words.
@@ -24,10 +24,10 @@ import re
 
 from ..models import Attribution, Span
 from .attribution import Voice, voice_of
-from .check import UNREAD, Checked
+from .check import UNREAD, Checked, spans_voice
 from .context import ArticleContext
 from .grounding import Grounded
-from .sourcetext import FILL, masked_text, quote_regions
+from .sourcetext import masked_text, quote_regions
 from .statement import speaker_phrase
 
 _BOILERPLATE = re.compile(r"©|\ball rights reserved\b", re.I)
@@ -41,7 +41,6 @@ _ANAPHORA = re.compile(
     rf"[\"“‘']?(?:{_CONNECTIVE}\b|(?:He|She|It|They|This|These|That|Those|Such|His|Her|Its|Their)\b"
     rf"|The\s+(?:{_ANAPHORIC_NOUN})\b(?!\s+(?:of|between|in|on|at|for|with|to|by|from|that)\b))"
 )
-_PRONOUN = re.compile(r"\b(?:He|She|They|It|he|she|they|it)\b")
 _QUOTE_MARKS = "\"'“”‘’«»„"
 
 
@@ -82,9 +81,9 @@ def quote_fact(ctx: ArticleContext, picks: list[tuple[int, int]]) -> Checked:
     parts = [_one(ctx, bounds) for bounds in picks]
     grounded = [g for part in parts for g in part.grounded]
     lead = parts[0]
-    return Checked(
-        _distinct(grounded), " ".join(p.statement for p in parts), lead.attribution, lead.speaker_span
-    )
+    statement = " ".join(p.statement for p in parts)
+    claim = " ".join(p.claim or p.statement for p in parts)
+    return Checked(_distinct(grounded), statement, lead.attribution, lead.speaker_span, claim=claim)
 
 
 def _distinct(grounded: list[Grounded]) -> list[Grounded]:
@@ -102,41 +101,68 @@ def voice(ctx: ArticleContext, start: int, end: int) -> Voice:
 def _one(ctx: ArticleContext, bounds: tuple[int, int]) -> Checked:
     start, end = bounds
     said = voice(ctx, start, end)
-    content = [_exact(ctx.text, start, end)]
     speaker = said.speaker if said.reported else None
+    outside = speaker is not None and not start <= speaker.start < end
+    if outside and said.direct and not _own_cue(ctx.text, start, end, said.cue):
+        return _framed(ctx, said, start, end)
+    content = [_exact(ctx.text, start, end)]
+    if outside:  # "He said …": the sentence that names him comes first
+        extra = _speaker_sentence(ctx, speaker, start)
+    else:
+        extra = None if said.direct or speaker is not None else _referent(ctx, start)
+    if ctx.language.english and extra:
+        content.insert(0, _exact(ctx.text, *extra))
+    lead = spans_voice(content, ctx)  # as `briefer verify` reads it: a referent's report carries on
+    speaker = lead.speaker if lead.reported else None
     span = (speaker.start, speaker.end) if speaker else None
-    named_outside = span is not None and not start <= span[0] < end
-    if ctx.language.english and not said.direct and not named_outside and (prev := _referent(ctx, start)):
-        content.insert(0, _exact(ctx.text, *prev))
-    body = " ".join(_flat(g.span.text) for g in content)
+    gap = len(content) > 1 and _between(ctx, content[0].span.end, content[1].span.start)
+    body = (" \u2026 " if gap else " ").join(_flat(g.span.text) for g in content)
     if span and not any(g.span.start <= span[0] and span[1] <= g.span.end for g in content):
-        body = _framed(ctx, said, body, start, end)
         content.append(_exact(ctx.text, *span))
-    attribution = Attribution(
+    return Checked(content, _capital(body), _attribution(lead), span)
+
+
+def _attribution(lead: Voice) -> Attribution:
+    speaker = lead.speaker if lead.reported else None
+    return Attribution(
         speaker=speaker.name if speaker else None,
         role=speaker.role if speaker else None,
         named=bool(speaker and speaker.named),
-        cue=said.cue,
-        direct=said.direct,
-        hedges=list(said.hedges),
+        cue=lead.cue,
+        direct=lead.direct,
+        hedges=list(lead.hedges),
     )
-    return Checked(content, _capital(body), attribution, span)
 
 
-def _framed(ctx: ArticleContext, said: Voice, body: str, start: int, end: int) -> str:
-    """Reported words whose speaker is named outside the sentence: ``Speaker, role, said: “…”``,
-    or "He [Name] said …" where the sentence's own subject is a pronoun for that speaker."""
+def _framed(ctx: ArticleContext, said: Voice, start: int, end: int) -> Checked:
+    """A quotation whose speaker is named in another sentence: ``Speaker, role, said: “…”``, citing the
+    speaker's name; the claim is the quoted words."""
+    words = "\u201c" + _flat(ctx.text[start:end]).strip(_QUOTE_MARKS + " ") + "\u201d"
     who = speaker_phrase(said.speaker, ctx.names)
-    if said.direct:
-        return f"{who} said: \u201c{body.strip(_QUOTE_MARKS + ' ')}\u201d"
-    sentence = ctx.text[start:end]
+    span = (said.speaker.start, said.speaker.end)
+    content = [_exact(ctx.text, start, end), _exact(ctx.text, *span)]
+    return Checked(content, _capital(f"{who} said: {words}"), _attribution(said), span, claim=words)
+
+
+def _own_cue(text: str, start: int, end: int, cue: str | None) -> bool:
+    """Does the sentence carry its reporting cue itself, outside its quotation marks ("…," he said)?"""
+    sentence = text[start:end]
     masked = masked_text(sentence, quote_regions(sentence))
-    cue = re.search(re.escape(said.cue), masked) if said.cue else None
-    pronoun = _PRONOUN.search(masked, 0, cue.start() if cue else len(masked))
-    if pronoun is None or FILL in masked[pronoun.start() : pronoun.end()]:
-        return body
-    at = len(body) - len(_flat(sentence)) + len(_flat(sentence[: pronoun.end()]))  # the body ends with it
-    return f"{body[:at]} [{said.speaker.name}]{body[at:]}"
+    return bool(cue) and re.search(rf"\b{re.escape(cue)}\b", masked) is not None
+
+
+def _speaker_sentence(ctx: ArticleContext, speaker, start: int) -> tuple[int, int] | None:
+    """The sentence before ``start`` that names ``speaker``."""
+    for s, e in ctx.sentences:
+        if s <= speaker.start < e and e <= start + 1:
+            bounds = trimmed(ctx.text, s, e)
+            return bounds if bounds[0] < start and not ctx.in_headline(bounds[0]) else None
+    return None
+
+
+def _between(ctx: ArticleContext, lo: int, hi: int) -> bool:
+    """Is there a sentence between ``lo`` and ``hi``?"""
+    return any(lo <= s and e <= hi and ctx.text[s:e].strip() for s, e in ctx.sentences)
 
 
 def _referent(ctx: ArticleContext, start: int) -> tuple[int, int] | None:
