@@ -117,7 +117,9 @@ def _ask(ctx: ArticleContext, chunk: Chunk, options: ExtractOptions) -> _Ask | N
         choices.setdefault(ctx.text[s:e], (s, e))
     if not choices:
         return None
-    most = min(options.max_facts, len(choices))
+    # A brief quotes at most about half of a chunk's sentences: every fact is a whole sentence (and
+    # its referent), and each costs its sentence's tokens to pick.
+    most = min(options.max_facts, len(choices), max(wanted, -(-len(choices) // 2)))
     wanted = min(wanted, most)
     return _Ask(
         prompts.messages(ctx.article, chunk, most, wanted, quote=True),
