@@ -29,7 +29,6 @@ ARTICLES = sorted((ROOT / "tests" / "data" / "attribution").glob("*.txt")) + [
     ROOT / "examples" / "kim-putin-summit.txt"
 ]
 QUOTE = ExtractOptions(statements="quote", max_reasks=0)
-KINDS = ["event", "actor", "statement", "number", "date", "place", "context"]
 
 
 class Picker(FakeBackend):
@@ -49,7 +48,7 @@ class Picker(FakeBackend):
             else self.rng.randint(facts.get("minItems", 1), facts["maxItems"])
         )
         chosen = enum[:n] if self.everything else self.rng.sample(enum, min(n, len(enum)))
-        self.enqueue({"facts": [{"quote": q, "kind": self.rng.choice(KINDS)} for q in chosen]})
+        self.enqueue({"facts": [{"quote": q} for q in chosen]})
         return super().chat(request)
 
 
@@ -121,9 +120,9 @@ def test_the_schema_only_allows_the_chunks_sentences():
     schema = quote_schema(["A b c.", "D e f.", "A b c."], 3, 1)
     item = schema["properties"]["facts"]["items"]
     assert item["properties"]["quote"]["enum"] == ["A b c.", "D e f."]
-    assert set(item["required"]) == {"quote", "kind"} and item["additionalProperties"] is False
-    assert "claim" not in item["properties"] and "speaker" not in item["properties"]
-    QuoteExtraction.model_validate({"facts": [{"quote": "A b c.", "kind": "event"}]})
+    assert item["required"] == ["quote"] and item["additionalProperties"] is False
+    assert set(item["properties"]) == {"quote"}  # no claim, speaker or kind: none of the model's words
+    QuoteExtraction.model_validate({"facts": [{"quote": "A b c."}]})
 
 
 def test_a_quotation_gets_the_speaker_named_in_the_sentence_before(example):
@@ -209,16 +208,9 @@ def test_a_sentence_in_the_articles_own_voice_gets_no_cue():
 def test_the_model_can_only_pick_sentences_and_a_near_copy_is_widened_to_its_sentence(example):
     sentence = "Putin has since sought to reinvigorate ties with North Korea."
     backend = FakeBackend(
-        {
-            "facts": [
-                {
-                    "quote": "North Korean leader Kim Jong-un will fly to Russia later this week",
-                    "kind": "event",
-                }
-            ]
-        },
-        {"facts": [{"quote": sentence.replace("reinvigorate", "re-invigorate"), "kind": "event"}]},
-        {"facts": [{"quote": "Nothing like this is in the article at all.", "kind": "event"}]},
+        {"facts": [{"quote": "North Korean leader Kim Jong-un will fly to Russia later this week"}]},
+        {"facts": [{"quote": sentence.replace("reinvigorate", "re-invigorate")}]},
+        {"facts": [{"quote": "Nothing like this is in the article at all."}]},
     )
     brief = brief_article(example, backend, max_chunk_tokens=300, options=QUOTE)
     statements = [f.statement for f in brief.facts]

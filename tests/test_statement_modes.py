@@ -86,7 +86,7 @@ def test_without_a_judge_paraphrase_mode_is_unchanged(example):
 def test_quote_mode_never_asks_the_judge(example):
     judge = FakeJudge("")
     sentence = "Putin has since sought to reinvigorate ties with North Korea."
-    backend = FakeBackend({"facts": [{"quote": sentence, "kind": "event"}]})
+    backend = FakeBackend({"facts": [{"quote": sentence}]})
     options = ExtractOptions(statements="quote", max_reasks=0)
     brief = brief_article(example, backend, max_chunk_tokens=4000, options=options, judge=judge)
     assert judge.asked == [] and [f.statement for f in brief.facts] == [sentence]

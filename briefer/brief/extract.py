@@ -25,7 +25,7 @@ from .facts import ChunkOutcome, ExtractOptions, GroundedFact, checked_kind
 from .grounding import Grounded, ground_quote_parts
 from .picks import check_picks
 from .prompts import Extraction, ProposedFact, extraction_schema, facts_wanted, load_prompts, quote_schema
-from .quote import choosable
+from .quote import choosable, enum_text
 
 MAX_TOKENS_CAP = 4096
 REQUESTS_PER_ATTEMPT = 4  # a chunk may make 4 requests per allowed attempt (re-asks + 1), halves included
@@ -114,7 +114,7 @@ def _ask(ctx: ArticleContext, chunk: Chunk, options: ExtractOptions) -> _Ask | N
         )
     choices: dict[str, tuple[int, int]] = {}
     for s, e in choosable(ctx, chunk.start, chunk.end):
-        choices.setdefault(ctx.text[s:e], (s, e))
+        choices.setdefault(enum_text(ctx.text[s:e]), (s, e))
     if not choices:
         return None
     # A brief quotes at most about half of a chunk's sentences: every fact is a whole sentence (and

@@ -8,14 +8,17 @@ rendered: the statement is :func:`~briefer.brief.quote.quote_fact` of the senten
 
 from __future__ import annotations
 
+import re
+
 from pydantic import ValidationError
 
 from ..models import Chunk, DroppedFact, FactKind
+from ..text import NUMBER, NUMBER_WORD
 from .context import ArticleContext
 from .facts import ChunkOutcome, GroundedFact, checked_kind
 from .grounding import ground_quote
 from .prompts import QuoteExtraction
-from .quote import quote_fact, sentences_of, voice
+from .quote import enum_text, quote_fact, sentences_of, voice
 from .sourcetext import names_in
 
 
@@ -52,7 +55,7 @@ def check_picks(
         if bounds in taken:  # the same sentence picked twice (or already cited as context)
             counts.merged += 1
             continue
-        fact = quoted_fact(ctx, [bounds], picked.kind, chunk.index)
+        fact = quoted_fact(ctx, [bounds], None, chunk.index)
         taken |= {(g.span.start, g.span.end) for g in fact.grounded}
         outcome.facts.append(fact)
     outcome.facts = fold_contained(outcome.facts, counts)
@@ -60,9 +63,10 @@ def check_picks(
 
 
 def quoted_fact(
-    ctx: ArticleContext, picks: list[tuple[int, int]], kind: FactKind, chunk: int
+    ctx: ArticleContext, picks: list[tuple[int, int]], kind: FactKind | None, chunk: int
 ) -> GroundedFact:
-    """A fact whose statement is the source's sentences ``picks``; its kind fits what they are."""
+    """A fact whose statement is the source's sentences ``picks``; its kind fits what they are
+    (``None``: read from them, see :func:`sentence_kind`)."""
     checked = quote_fact(ctx, picks)
     content = [g for g in checked.grounded if (g.span.start, g.span.end) != checked.speaker_span]
     claim = checked.claim or checked.statement
@@ -70,6 +74,8 @@ def quoted_fact(
     reported = checked.attribution.reported or any(
         voice(ctx, g.span.start, g.span.end).reported for g in content
     )
+    if kind is None:
+        kind = sentence_kind(ctx, claim, reported, picks[0][0])
     kind = FactKind.statement if reported else checked_kind(kind, claim)
     if kind == FactKind.statement and not reported:
         kind = FactKind.context
@@ -85,13 +91,33 @@ def quoted_fact(
     )
 
 
+_DATES = re.compile(
+    r"\b(?:1[89]|20)\d\d(?:s\b)?|\b\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.)|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\w*|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\w*"
+    r"\.?\s+\d{1,2}\b"
+)
+LEAD_SHARE = 1 / 3  # news puts what happened first: sentences in the first third of the body are events
+
+
+def sentence_kind(ctx: ArticleContext, claim: str, reported: bool, start: int) -> FactKind:
+    """What kind of fact a quoted sentence is, from the sentence itself: reported speech is "what was
+    said", a count or amount (not a date) a number, the lead's sentences events, the rest context."""
+    if reported:
+        return FactKind.statement
+    counts = _DATES.sub(" ", claim)
+    if NUMBER.search(counts) or NUMBER_WORD.search(counts.casefold()):
+        return FactKind.number
+    body = ctx.body_sentences()
+    lead = body[max(1, round(len(body) * LEAD_SHARE)) - 1][1] if body else 0
+    return FactKind.event if start < lead else FactKind.context
+
+
 def _sentence(
     quote: str, ctx: ArticleContext, chunk: Chunk, choices: dict[str, tuple[int, int]]
 ) -> tuple[int, int] | None:
-    if quote in choices:
-        return choices[quote]
-    if quote.strip() in choices:
-        return choices[quote.strip()]
+    for key in (quote, quote.strip(), enum_text(quote)):
+        if key in choices:
+            return choices[key]
     found = ground_quote(ctx.text, quote, (chunk.start, chunk.end))
     if found is None:
         return None

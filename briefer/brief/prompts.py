@@ -42,10 +42,11 @@ class Extraction(Strict):
 
 
 class QuotedFact(Strict):
-    """Quote mode: the model only picks a sentence of the chunk and says what kind of fact it is."""
+    """Quote mode: the model only picks a sentence of the chunk. Its kind is read from the sentence
+    (:func:`briefer.brief.picks.sentence_kind`): a record of one field repeats byte for byte when the
+    model loops, so the embedded server's RepeatStop ends the list there."""
 
     quote: str = Field(min_length=1)
-    kind: FactKind
 
 
 class QuoteExtraction(Strict):
@@ -57,11 +58,8 @@ def quote_schema(sentences: list[str], max_facts: int, min_facts: int = 0) -> di
     llama.cpp server compiles into a grammar, so a small model can only copy a real sentence)."""
     fact = {
         "type": "object",
-        "properties": {
-            "quote": {"type": "string", "enum": list(dict.fromkeys(sentences))},
-            "kind": {"type": "string", "enum": [k.value for k in FactKind]},
-        },
-        "required": ["quote", "kind"],
+        "properties": {"quote": {"type": "string", "enum": list(dict.fromkeys(sentences))}},
+        "required": ["quote"],
         "additionalProperties": False,
     }
     facts: dict[str, Any] = {"type": "array", "items": fact, "maxItems": max_facts}

@@ -52,6 +52,13 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def enum_text(sentence: str) -> str:
+    """A sentence as the schema's ``enum`` lists it: straight double quotes as single ones, backslashes as
+    slashes. llama-cpp-python's schema-to-grammar conversion mis-escapes both inside an enum value and the
+    server dies on the grammar; the sentence rendered is always cut from the article by its offsets."""
+    return " ".join(sentence.replace('"', "'").replace("\\", "/").split())
+
+
 def choosable(ctx: ArticleContext, start: int, end: int) -> list[tuple[int, int]]:
     """The sentences of ``[start, end)`` the model may quote: no headline, copyright line or fragment."""
     found = []
