@@ -219,3 +219,23 @@ def test_the_model_can_only_pick_sentences_and_a_near_copy_is_widened_to_its_sen
     )
     assert sentence in statements
     assert brief.meta.counts.dropped == 1 and brief.dropped[0].claim.startswith("Nothing like this")
+
+
+def test_a_quoted_sentences_kind_is_read_from_the_sentence():
+    from briefer.brief.picks import sentence_kind
+    from briefer.models import FactKind
+
+    ctx, text = _ctx(
+        "The port reopened on Friday after a storm.\nAbout 40 barges waited to unload.\n"
+        "The strike began on 3 May 2024 at 4 a.m.\nThe port was built in the 1960s.\n"
+        "Traders expect prices to fall.\nThe harbour is the city's oldest.\n"
+    )
+
+    def kind(sentence: str, reported: bool = False) -> FactKind:
+        return sentence_kind(ctx, sentence, reported, text.index(sentence))
+
+    assert kind("The port reopened on Friday after a storm.") == FactKind.event  # the lead
+    assert kind("About 40 barges waited to unload.") == FactKind.number
+    assert kind("The strike began on 3 May 2024 at 4 a.m.") != FactKind.number  # dates are not counts
+    assert kind("The port was built in the 1960s.") == FactKind.context
+    assert kind("Traders expect prices to fall.", reported=True) == FactKind.statement
