@@ -227,6 +227,23 @@ def test_labelled_articles_from_real_exchanges(endpoint, offline, name):
         )
 
 
+@pytest.mark.parametrize("name", ["04-valdic-ceasefire.txt", "07-brask-ferry-strike.txt"])
+def test_labelled_articles_quoted_from_real_exchanges(endpoint, offline, name):
+    """Quote mode on the real model: its statements are the articles' sentences, with their speakers."""
+    from briefer.sources.load import load_article
+    from briefer.verify import verify_brief
+
+    article = load_article(str(LABELLED / name)).model_copy(
+        update={"source": f"tests/data/attribution/{name}"}
+    )
+    with replay(f"labelled_quote_{name.removesuffix('.txt')}"):
+        brief = brief_article(article, backend(endpoint), max_chunk_tokens=300, options=LOCAL)
+    assert brief.facts and uncited_lines(render(brief), brief) == []
+    assert_faithful(brief, _labels(name))
+    assert_quoted(brief)
+    assert verify_brief(brief) == []
+
+
 def test_auto_mode_falls_back_after_the_real_servers_500(endpoint, offline):
     request = ChatRequest(
         messages=({"role": "user", "content": 'Reply with {"ok": true}.'},),
