@@ -226,15 +226,15 @@ def test_a_quoted_sentences_kind_is_read_from_the_sentence():
     from briefer.models import FactKind
 
     ctx, text = _ctx(
-        "The port reopened on Friday after a storm.\nAbout 40 barges waited to unload.\n"
-        "The strike began on 3 May 2024 at 4 a.m.\nThe port was built in the 1960s.\n"
-        "Traders expect prices to fall.\nThe harbour is the city's oldest.\n"
+        "The port reopened on Friday after 40 hours of storm.\nTraders expect prices to fall.\n"
+        "The strike began on 3 May 2024 at 4 a.m.\nAbout 40 barges waited to unload.\n"
+        "The port was built in the 1960s.\nThe harbour is the city's oldest.\n"
     )
 
     def kind(sentence: str, reported: bool = False) -> FactKind:
         return sentence_kind(ctx, sentence, reported, text.index(sentence))
 
-    assert kind("The port reopened on Friday after a storm.") == FactKind.event  # the lead
+    assert kind("The port reopened on Friday after 40 hours of storm.") == FactKind.event  # the lead
     assert kind("About 40 barges waited to unload.") == FactKind.number
     assert kind("The strike began on 3 May 2024 at 4 a.m.") != FactKind.number  # dates are not counts
     assert kind("The port was built in the 1960s.") == FactKind.context

@@ -101,15 +101,16 @@ LEAD_SHARE = 1 / 3  # news puts what happened first: sentences in the first thir
 
 def sentence_kind(ctx: ArticleContext, claim: str, reported: bool, start: int) -> FactKind:
     """What kind of fact a quoted sentence is, from the sentence itself: reported speech is "what was
-    said", a count or amount (not a date) a number, the lead's sentences events, the rest context."""
+    said", the lead's sentences events, a count or amount (not a date) a number, the rest context."""
     if reported:
         return FactKind.statement
+    body = ctx.body_sentences()
+    if body and start < body[max(1, round(len(body) * LEAD_SHARE)) - 1][1]:
+        return FactKind.event
     counts = _DATES.sub(" ", claim)
     if NUMBER.search(counts) or NUMBER_WORD.search(counts.casefold()):
         return FactKind.number
-    body = ctx.body_sentences()
-    lead = body[max(1, round(len(body) * LEAD_SHARE)) - 1][1] if body else 0
-    return FactKind.event if start < lead else FactKind.context
+    return FactKind.context
 
 
 def _sentence(
