@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from briefer.brief.attribution import voice_of
+from briefer.brief.attribution import attributed, voice_of
 from briefer.brief.context import ArticleContext
 from briefer.brief.extract import ExtractOptions
 from briefer.brief.pipeline import brief_article
@@ -239,3 +239,18 @@ def test_a_quoted_sentences_kind_is_read_from_the_sentence():
     assert kind("The strike began on 3 May 2024 at 4 a.m.") != FactKind.number  # dates are not counts
     assert kind("The port was built in the 1960s.") == FactKind.context
     assert kind("Traders expect prices to fall.", reported=True) == FactKind.statement
+
+
+def test_a_word_in_quotation_marks_does_not_make_a_sentence_someone_elses():
+    """The issue's "Reportedly," before a sentence the article states itself: a term set off in quotes."""
+    ctx, text = _ctx(
+        'Officials promised the "indelible" ink would end fraud. Numerous rumours have spread about the'
+        ' "magic" ink since then.\n'
+    )
+    sentence = 'Numerous rumours have spread about the "magic" ink since then.'
+    checked = quote_fact(ctx, _at(text, sentence))
+    assert checked.statement == sentence and not checked.attribution.reported
+    voice = voice_of(text, *_at(text, sentence)[0])
+    assert attributed("Numerous rumours have spread about the ink.", voice) == (
+        "Numerous rumours have spread about the ink."
+    )
