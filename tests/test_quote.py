@@ -254,3 +254,11 @@ def test_a_word_in_quotation_marks_does_not_make_a_sentence_someone_elses():
     assert attributed("Numerous rumours have spread about the ink.", voice) == (
         "Numerous rumours have spread about the ink."
     )
+
+
+def test_one_such_article_cites_the_sentence_it_refers_to():
+    ctx, text = _ctx(
+        "Several newspapers questioned the new ink. The author of one such article began a petition drive.\n"
+    )
+    checked = quote_fact(ctx, _at(text, "The author of one such article began a petition drive."))
+    assert checked.statement == text.strip()

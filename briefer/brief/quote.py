@@ -41,6 +41,7 @@ _ANAPHORA = re.compile(
     rf"[\"“‘']?(?:{_CONNECTIVE}\b|(?:He|She|It|They|This|These|That|Those|Such|His|Her|Its|Their)\b"
     rf"|The\s+(?:{_ANAPHORIC_NOUN})\b(?!\s+(?:of|between|in|on|at|for|with|to|by|from|that)\b))"
 )
+_SUCH = re.compile(r"(?:\W*\w+){0,6}?\W+such\s", re.I)  # "The author of one such article …"
 _QUOTE_MARKS = "\"'“”‘’«»„"
 
 
@@ -174,7 +175,7 @@ def _between(ctx: ArticleContext, lo: int, hi: int) -> bool:
 
 def _referent(ctx: ArticleContext, start: int) -> tuple[int, int] | None:
     """The sentence before one that opens with a pronoun or an anaphoric subject, if any."""
-    if not _ANAPHORA.match(ctx.text, start):
+    if not _ANAPHORA.match(ctx.text, start) and not _SUCH.match(ctx.text, start):
         return None
     before = [b for b in ctx.sentences if b[1] <= start or b[0] < start <= b[1]]
     before = [trimmed(ctx.text, s, e) for s, e in before if s < start]
