@@ -177,3 +177,28 @@ def test_a_statement_starts_with_a_capital():
     assert attributed("the bridge closed.", plain) == "The bridge closed."
     text = "Analysts said the bridge will close.\n"
     assert attributed("the bridge will close.", _voice(text, text.strip()))[0].isupper()
+
+
+def test_the_cli_briefs_in_quote_mode_against_a_server(server, example, tmp_path):
+    """A server with no judge gets quote mode by default: the brief holds the article's own sentences."""
+    import json
+
+    from support import completion
+
+    def respond(body):
+        response_format = body["response_format"]
+        schema = response_format.get("schema") or response_format["json_schema"]["schema"]
+        enum = schema["properties"]["facts"]["items"]["properties"]["quote"]["enum"]
+        return completion(json.dumps({"facts": [{"quote": q} for q in enum[:3]]}))
+
+    server.respond = respond
+    path = tmp_path / "a.txt"
+    path.write_text(example.text, encoding="utf-8")
+    base = f"http://127.0.0.1:{server.server_port}/v1"
+    args = ["brief", str(path), "--base-url", base, "--format", "json", "--statements", "auto"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.stderr
+    brief = json.loads(result.stdout)
+    assert brief["meta"]["statements"] == "quote"
+    for quoted in brief["facts"]:
+        assert " ".join(quoted["statement"].split()) in " ".join(example.text.split())
