@@ -11,7 +11,7 @@ Configurations are run alternately, ``--repeats`` rounds; figures are medians.
         chunk_tokens=500,max_reasks=1 n_threads=1 server=--cache,true
 
 A configuration is ``default`` or comma-separated ``key=value`` overrides of the
-local defaults: chunk_tokens, max_reasks, max_facts, max_tokens, n_threads,
+local defaults: statements (quote or paraphrase), chunk_tokens, max_reasks, max_facts, max_tokens, n_threads,
 n_ctx, repeat_penalty and top_k (sent as extra_body), ``engine=stock`` (plain
 ``llama_cpp.server`` with its own defaults, as briefer ran it before: without
 briefer.llm.local.serve's faster grammar sampling and RepeatStop, and keeping
@@ -83,6 +83,8 @@ class Config:
                 config.chunk_tokens = int(value)
             elif key in SETTING_KEYS:
                 config.settings[key] = int(value)
+            elif key == "statements":  # quote or paraphrase (the local default: quote)
+                config.settings[key] = value
             elif key in SAMPLING_KEYS:
                 config.sampling[key] = float(value)
             else:

@@ -82,6 +82,11 @@ class Settings(Strict):
     # the language the claims are written in ("": the article's). ISO 639-1 codes: "de", "ja".
     language: str = "auto"
     answer_language: str = ""
+    # What a statement says: "quote" renders the source's own sentence (the model only picks it),
+    # "paraphrase" the model's claim (passed by a judge where one is configured), "auto" paraphrase
+    # only where a judge is configured (runtime.statement_mode decides once).
+    statements: Literal["auto", "quote", "paraphrase"] = "auto"
+    judge: Literal["none", "llm"] = "none"  # the entailment judge of paraphrased statements
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
 
     @field_validator("language", "answer_language")

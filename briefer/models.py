@@ -150,6 +150,7 @@ class GroundingCounts(Strict):
         0  # claims cited by the article sentence that carries them instead of the model's quote
     )
     headlines_replaced: int = 0  # headline citations replaced by the body sentence that says the claim
+    quoted_fallbacks: int = 0  # paraphrases the judge did not pass, rendered as the quote of their spans
 
     def __add__(self, other: GroundingCounts) -> GroundingCounts:
         tiers = dict(self.quotes_by_tier)
@@ -188,6 +189,9 @@ class BriefMeta(Strict):
     failed_chunks: list[ChunkFailure] = []
     language: str = "en"  # the article's, as detected or set: it chose the splitter and the checks
     answer_language: str = "en"  # the claims'
+    # What the statements are: "quote" (the source's own sentences, the model only chose them) or
+    # "paraphrase" (the model's claims, checked; those a judge fails fall back to their quotes).
+    statements: Literal["quote", "paraphrase"] = "paraphrase"
 
 
 class Brief(Strict):

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .brief.chunking import estimate_tokens
-from .brief.extract import ExtractOptions
+from .brief.context import ArticleContext
+from .brief.extract import ExtractOptions, first_request
 from .brief.pipeline import article_chunks, article_languages, brief_article
 from .brief.prompts import chunk_messages, facts_wanted, load_prompts
 from .config import Settings
@@ -51,6 +52,8 @@ LOCAL_MAX_REASKS = 0
 # claim, kind, entities) costs about 75 completion tokens, and the chunker's tokenizer-free
 # estimate counts about 1.4 times the tokens Qwen's tokenizer does for the prompt.
 TOKENS_PER_FACT = 75
+# In quote mode a fact is a sentence of the article and its kind, nothing else.
+TOKENS_PER_QUOTE = 40
 PROMPT_TOKENS_SCALE = 0.7
 # Tokens a chat message costs besides its content (role, separators).
 TOKENS_PER_MESSAGE = 4
@@ -65,12 +68,25 @@ _FINGERPRINT_FIELDS = (
     "temperature",
     "language",
     "answer_language",
+    "statements",
+    "judge",
 )
+
+
+def statement_mode(settings: Settings, kind: BackendKind) -> str:
+    """What a statement says, decided once: ``quote`` (the source's sentence) or ``paraphrase``.
+
+    ``auto`` paraphrases only where a judge is configured to pass each paraphrase, and never with the
+    embedded model: a 0.5B model paraphrases wrongly often, and nothing of its size judges meaning well.
+    """
+    if settings.statements != "auto":
+        return settings.statements
+    return "paraphrase" if settings.judge != "none" and kind is not BackendKind.local else "quote"
 
 
 def default_options(settings: Settings, kind: BackendKind) -> ExtractOptions:
     """The extraction options from ``settings``, with the embedded model's own defaults where none is set."""
-    options = ExtractOptions.from_settings(settings)
+    options = replace(ExtractOptions.from_settings(settings), statements=statement_mode(settings, kind))
     if kind is BackendKind.local and settings.origin("max_reasks").layer == "default":
         options = replace(options, max_reasks=LOCAL_MAX_REASKS)
     return options
@@ -187,6 +203,7 @@ class Runtime:
             "structured_mode": "json_object" if local else "auto",
             "max_chunk_tokens": self.chunk_tokens,
             "max_reasks": self.options.max_reasks,  # the embedded model's own default
+            "statements": self.options.statements,
             "chunk_concurrency": self.chunk_concurrency,
             "data_dir": s.state_dir(),
             "cache_dir": s.model_cache_dir(),
@@ -214,7 +231,9 @@ class Runtime:
 
     def messages(self, article: Article, chunk: Chunk) -> tuple[dict[str, str], ...]:
         """The exact messages of ``chunk``'s first request."""
-        return chunk_messages(article, chunk, self.options.max_facts, *self.languages(article))
+        if self.options.statements != "quote":
+            return chunk_messages(article, chunk, self.options.max_facts, *self.languages(article))
+        return first_request(ArticleContext.of(article, *self.languages(article)), chunk, self.options)[0]
 
     def languages(self, article: Article) -> tuple[Language, Language]:
         """The article's language and the claims', as the pipeline decides them."""
@@ -231,5 +250,6 @@ class Runtime:
                 * sum(estimate_tokens(m["content"]) + TOKENS_PER_MESSAGE for m in messages)
             )
             wanted = facts_wanted(chunk, self.options.max_facts, lang.code)
-            completion += min(self.options.max_tokens, wanted * TOKENS_PER_FACT)
+            per_fact = TOKENS_PER_QUOTE if self.options.statements == "quote" else TOKENS_PER_FACT
+            completion += min(self.options.max_tokens, wanted * per_fact)
         return prompt, completion

@@ -44,6 +44,8 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("briefer-home")
     monkeypatch.setenv("BRIEFER_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("BRIEFER_CONFIG", str(home / "config.toml"))
+    # The scripted servers and fake backends answer paraphrase-mode JSON (claims); quote-mode tests say so.
+    monkeypatch.setenv("BRIEFER_STATEMENTS", "paraphrase")
     for var in (
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",

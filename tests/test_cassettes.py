@@ -50,9 +50,10 @@ FORBIDDEN = re.compile(
     r"authorization:|cookie:|openai-organization|openai-project|x-api-key|sk-[a-z0-9_-]{20,}"
 )
 RE_RECORD = "re-record with: BRIEFER_RECORD=1 pytest tests/test_cassettes.py"
-# The embedded model's defaults, as `briefer brief` resolves them with no setting given: the README's
-# quick start must print examples/kim-putin-summit.brief.md byte for byte.
-LOCAL = ExtractOptions(max_reasks=LOCAL_MAX_REASKS)
+# The embedded model's defaults, as `briefer brief` resolves them with no setting given (quote mode: the
+# statements are the article's sentences): the README's quick start must print
+# examples/kim-putin-summit.brief.md byte for byte.
+LOCAL = ExtractOptions(max_reasks=LOCAL_MAX_REASKS, statements="quote")
 
 
 def json_body(r1, r2):
@@ -163,6 +164,7 @@ def test_example_article_brief_from_real_exchanges(endpoint, offline):
     assert uncited_lines(markdown, brief) == []
     assert brief.meta.counts.proposed >= brief.meta.counts.grounded > 0
     assert_faithful(brief, _labels("examples/kim-putin-summit.txt"))
+    assert_quoted(brief)
     assert not any(
         brief.citation(i).span.start < len(article.title) for f in brief.facts for i in f.citations
     )
@@ -197,6 +199,15 @@ def assert_faithful(brief, labels: list[dict]) -> None:
                 assert f.attribution.speaker == label["speaker"], (f.statement, label)
 
 
+def assert_quoted(brief) -> None:
+    """Quote mode: each statement holds its content spans' words, and nothing of the model's."""
+    assert brief.meta.statements == "quote"
+    for f in brief.facts:
+        spans = [brief.citation(i).span.text for i in f.citations if i != f.attribution.speaker_citation]
+        for text in spans:
+            assert " ".join(text.split()).strip('"“”') in " ".join(f.statement.split()), (f.statement, text)
+
+
 @pytest.mark.parametrize("name", ["04-valdic-ceasefire.txt", "07-brask-ferry-strike.txt"])
 def test_labelled_articles_from_real_exchanges(endpoint, offline, name):
     from briefer.sources.load import load_article
@@ -214,6 +225,23 @@ def test_labelled_articles_from_real_exchanges(endpoint, offline, name):
         Path(os.environ["BRIEFER_SAVE_BRIEFS"], f"{name}.json").write_text(
             render(brief, fmt="json"), encoding="utf-8"
         )
+
+
+@pytest.mark.parametrize("name", ["04-valdic-ceasefire.txt", "07-brask-ferry-strike.txt"])
+def test_labelled_articles_quoted_from_real_exchanges(endpoint, offline, name):
+    """Quote mode on the real model: its statements are the articles' sentences, with their speakers."""
+    from briefer.sources.load import load_article
+    from briefer.verify import verify_brief
+
+    article = load_article(str(LABELLED / name)).model_copy(
+        update={"source": f"tests/data/attribution/{name}"}
+    )
+    with replay(f"labelled_quote_{name.removesuffix('.txt')}"):
+        brief = brief_article(article, backend(endpoint), max_chunk_tokens=300, options=LOCAL)
+    assert brief.facts and uncited_lines(render(brief), brief) == []
+    assert_faithful(brief, _labels(name))
+    assert_quoted(brief)
+    assert verify_brief(brief) == []
 
 
 def test_auto_mode_falls_back_after_the_real_servers_500(endpoint, offline):
@@ -258,7 +286,13 @@ def test_digest_of_two_reports_from_real_exchanges(endpoint, offline, tmp_path):
     }
     config = digest_config(data, base=tmp_path)
     settings = load_settings(
-        {"cache": False, "model": LOCAL_MODEL, "structured_mode": "json_object", "base_url": endpoint}
+        {
+            "cache": False,
+            "model": LOCAL_MODEL,
+            "structured_mode": "json_object",
+            "base_url": endpoint,
+            "statements": "quote",  # the embedded default
+        }
     )
 
     @contextlib.contextmanager

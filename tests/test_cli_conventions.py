@@ -339,7 +339,8 @@ SAMPLES = {
     "max_chunk_tokens": "500", "max_tokens": "512", "chunk_concurrency": "2", "max_reasks": "1",
     "max_facts": "3", "temperature": "0.5", "timeout": "30", "attempts": "2", "cache": "false",
     "data_dir": "/tmp/d", "cache_dir": "/tmp/c", "model_path": "/tmp/m.gguf", "n_ctx": "2048",
-    "n_threads": "3", "template": "summary", "language": "de", "answer_language": "en",
+    "n_threads": "3", "template": "summary", "language": "de", "answer_language": "en", "statements": "quote",
+    "judge": "llm",
 }  # fmt: skip
 
 

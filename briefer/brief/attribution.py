@@ -33,6 +33,7 @@ from .sourcetext import (
     WORD,
     Region,
     article_names,
+    headline,
     masked_text,
     names_in,
     quote_regions,
@@ -122,8 +123,20 @@ def _voice(ctx: _Context, start: int, end: int) -> Voice:
     direct = share >= 0.5
     cue, speaker = _region_voice(ctx, region) if direct else _nearest(ctx, sents, start, end)
     if cue is None and region is not None and not direct:
-        cue, speaker = _region_voice(ctx, region)
+        if _scare_quote(ctx, region):  # the "magic" ink: a word set off, not someone's words
+            region = None
+        else:
+            cue, speaker = _region_voice(ctx, region)
     return Voice(direct or region is not None or cue is not None, direct, cue, speaker, hedges)
+
+
+def _scare_quote(ctx: _Context, idx: int) -> bool:
+    """A quotation of at most three words inside a sentence of the article's own: a term set off.
+    Not in a headline, whose quoted words are a source's ("Summit In Russia 'Soon'")."""
+    lo, hi = ctx.regions[idx].inner
+    if len(WORD.findall(ctx.text, lo, hi)) > 3:
+        return False
+    return not any(a <= lo < b and headline(ctx.text[a:b]) for a, b in ctx.sentences)
 
 
 def _quoted(ctx: _Context, start: int, end: int) -> tuple[float, int | None]:

@@ -40,6 +40,7 @@ class Checked:
     statement: str
     attribution: Attribution
     speaker_span: tuple[int, int] | None
+    claim: str = ""  # quote mode: the words the statement quotes, where it frames them
 
 
 def check_fact(
@@ -108,6 +109,13 @@ def _voice(grounded: list[Grounded], ctx: ArticleContext) -> Voice:
 
 
 UNREAD = Voice(reported=False, direct=False, cue=None, speaker=None, hedges=())
+
+
+def spans_voice(grounded: list[Grounded], ctx: ArticleContext) -> Voice:
+    """Who says what ``grounded`` cite, as the pipeline and ``briefer verify`` read it (:func:`_voice`)."""
+    return _voice(grounded, ctx)
+
+
 _CONTINUES = re.compile(r"(?:On the other hand|In addition|Moreover|Furthermore|At the same time),\s")
 
 
@@ -163,4 +171,5 @@ def _checked(claim: str, grounded: list[Grounded], voice: Voice, ctx: ArticleCon
     )
     words = normalize(claim).rstrip(". ")
     quoted = voice.direct and bool(words) and words in normalize(" ".join(g.span.text for g in grounded))
-    return Checked(grounded, attributed(claim, voice, names=ctx.names, quoted=quoted), attribution, span)
+    statement = attributed(claim, voice, names=ctx.names, quoted=quoted, text=ctx.text)
+    return Checked(grounded, statement, attribution, span)

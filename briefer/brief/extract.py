@@ -10,73 +10,22 @@ then the chunk is split in two.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from ..errors import LLMError
 from ..llm.base import Backend, ChatRequest, ChatResult
-from ..models import Attribution, Chunk, DroppedFact, FactKind, GroundingCounts, Usage
-from ..text import NUMBER_WORD
+from ..models import Chunk, DroppedFact, GroundingCounts, Usage
 from .check import check_fact
 from .chunking import sentence_spans
 from .context import ArticleContext
+from .facts import ChunkOutcome, ExtractOptions, GroundedFact, checked_kind
 from .grounding import Grounded, ground_quote_parts
-from .prompts import Extraction, ProposedFact, extraction_schema, facts_wanted, load_prompts
-
-
-@dataclass(frozen=True)
-class ExtractOptions:
-    max_tokens: int = 1024
-    max_reasks: int = 2
-    max_facts: int = 8
-    temperature: float = 0.0
-    language: str = "auto"  # the article's: "auto" detects it
-    answer_language: str = ""  # the claims': "" means the article's
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> ExtractOptions:
-        fields = ("max_tokens", "max_reasks", "max_facts", "temperature", "language", "answer_language")
-        return cls(**{f: getattr(settings, f) for f in fields})
-
-
-@dataclass
-class GroundedFact:
-    claim: str
-    kind: FactKind
-    entities: list[str]
-    grounded: list[Grounded]  # content spans, and the speaker's name span if any
-    chunk: int
-    statement: str = ""
-    attribution: Attribution = field(default_factory=Attribution)
-    speaker_span: tuple[int, int] | None = None
-
-    @property
-    def first(self) -> int:
-        """Where the fact's content starts in the article (its speaker's name does not count)."""
-        content = [
-            g for g in self.grounded if (g.span.start, g.span.end) != self.speaker_span
-        ] or self.grounded
-        return min(g.span.start for g in content)
-
-
-@dataclass
-class ChunkOutcome:
-    facts: list[GroundedFact] = field(default_factory=list)
-    usage: Usage = field(default_factory=Usage)
-    counts: GroundingCounts = field(default_factory=GroundingCounts)
-    dropped: list[DroppedFact] = field(default_factory=list)
-    failure: str | None = None
-
-    def absorb(self, other: ChunkOutcome) -> None:
-        self.facts += other.facts
-        self.dropped += other.dropped
-        self.usage += other.usage
-        self.counts = self.counts + other.counts
-        self.failure = self.failure or other.failure
-
+from .picks import check_picks
+from .prompts import Extraction, ProposedFact, extraction_schema, facts_wanted, load_prompts, quote_schema
+from .quote import choosable, enum_text
 
 MAX_TOKENS_CAP = 4096
 REQUESTS_PER_ATTEMPT = 4  # a chunk may make 4 requests per allowed attempt (re-asks + 1), halves included
@@ -143,18 +92,63 @@ def _halves(text: str, chunk: Chunk, language: str) -> list[Chunk]:
     ]
 
 
+@dataclass(frozen=True)
+class _Ask:
+    """What one chunk is asked, by statement mode: the messages, the schema, and the answer's check."""
+
+    messages: tuple
+    schema: Callable[[int, int], dict]  # (max facts, min facts) -> schema
+    check: Callable[[str, ChunkOutcome], tuple[list[str], bool]]
+    most: int
+    wanted: int
+
+
+def _ask(ctx: ArticleContext, chunk: Chunk, options: ExtractOptions) -> _Ask | None:
+    """Paraphrase: the model writes claims. Quote: it only picks sentences of the chunk (None: none to pick)."""
+    prompts = load_prompts()
+    wanted = facts_wanted(chunk, options.max_facts, ctx.language.code)
+    if options.statements != "quote":
+        messages = prompts.messages(ctx.article, chunk, options.max_facts, wanted, ctx.language, ctx.answer)
+        return _Ask(
+            messages, extraction_schema, lambda c, o: _check(c, ctx, chunk, o), options.max_facts, wanted
+        )
+    choices: dict[str, tuple[int, int]] = {}
+    for s, e in choosable(ctx, chunk.start, chunk.end):
+        choices.setdefault(enum_text(ctx.text[s:e]), (s, e))
+    if not choices:
+        return None
+    # A brief quotes at most about half of a chunk's sentences: every fact is a whole sentence (and
+    # its referent), and each costs its sentence's tokens to pick.
+    most = min(options.max_facts, len(choices), max(wanted, -(-len(choices) // 2)))
+    wanted = min(wanted, most)
+    return _Ask(
+        prompts.messages(ctx.article, chunk, most, wanted, quote=True),
+        lambda hi, lo: quote_schema(list(choices), hi, lo),
+        lambda c, o: check_picks(c, ctx, chunk, o, choices),
+        most,
+        wanted,
+    )
+
+
+def first_request(ctx: ArticleContext, chunk: Chunk, options: ExtractOptions) -> tuple[tuple, dict]:
+    """The messages and schema of ``chunk``'s first request (``--show-prompt``); nothing is sent."""
+    ask = _ask(ctx, chunk, options)
+    return (ask.messages, ask.schema(ask.most, ask.wanted)) if ask else ((), {})
+
+
 def _extract(
     backend: Backend, ctx: ArticleContext, chunk: Chunk, options: ExtractOptions, allowance: Allowance
 ) -> ChunkOutcome:
     prompts = load_prompts()
-    min_facts = facts_wanted(chunk, options.max_facts, ctx.language.code)
-    messages = prompts.messages(ctx.article, chunk, options.max_facts, min_facts, ctx.language, ctx.answer)
-    schema = extraction_schema(options.max_facts, min_facts)
     outcome = ChunkOutcome()
+    ask = _ask(ctx, chunk, options)
+    if ask is None:
+        return outcome
+    messages, schema = ask.messages, ask.schema(ask.most, ask.wanted)
     last_error = None
     for attempt in range(options.max_reasks + 1):
         result = _complete(backend, messages, schema, options, outcome, allowance)
-        problems, parsed = _check(result.content, ctx, chunk, outcome)
+        problems, parsed = ask.check(result.content, outcome)
         last_error = problems[0] if problems and not parsed else last_error
         if not problems or attempt == options.max_reasks:
             break
@@ -166,7 +160,7 @@ def _extract(
             {"role": "user", "content": reask},
         )
         if parsed:  # only the failed facts are asked again: a short answer, not the whole list
-            schema = extraction_schema(min(len(problems), options.max_facts), 1)
+            schema = ask.schema(min(len(problems), ask.most), 1)
     if not outcome.facts and last_error and not outcome.counts.proposed:
         outcome.failure = (
             f"the LLM kept returning invalid output after {options.max_reasks} re-asks ({last_error})"
@@ -239,24 +233,6 @@ def _check(content: str, ctx: ArticleContext, chunk: Chunk, outcome: ChunkOutcom
             )
         )
     return problems, True
-
-
-_DATE_WORDS = re.compile(
-    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|today|yesterday|tomorrow"
-    r"|week|month|year|spring|summer|autumn|fall|winter|century|decade)",
-    re.IGNORECASE,
-)
-
-
-def checked_kind(kind: FactKind, claim: str) -> FactKind:
-    """Small models label almost anything "number" or "date"; demote labels the claim cannot bear."""
-    if kind == FactKind.number and not (
-        re.search(r"\d|\bper ?cent", claim, re.IGNORECASE) or NUMBER_WORD.search(claim.casefold())
-    ):
-        return FactKind.context
-    if kind == FactKind.date and not _DATE_WORDS.search(claim):
-        return FactKind.context
-    return kind
 
 
 def _no_quote(proposed: ProposedFact) -> str:

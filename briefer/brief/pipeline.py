@@ -14,7 +14,9 @@ from ..models import Article, Brief, BriefMeta, Chunk, ChunkFailure, Citation, D
 from .chunking import chunk_text
 from .context import ArticleContext
 from .extract import ChunkOutcome, ExtractOptions, GroundedFact, extract_chunk
+from .judged import Judge, judged
 from .merge import best_spans, merge_facts
+from .picks import fold_contained
 from .prompts import load_prompts
 
 
@@ -24,10 +26,12 @@ def article_chunks(article: Article, max_chunk_tokens: int, language: str = ENGL
 
 
 def article_languages(article: Article, options: ExtractOptions) -> tuple[Language, Language]:
-    """The article's language (set, else detected from the text, else its page's ``lang``) and the claims'."""
+    """The article's language (set, else detected from the text, else its page's ``lang``) and the claims'
+    (in quote mode the article's own: its sentences are the statements)."""
     code = options.language if options.language != "auto" else detect(article.text, article.language)
     lang = language(code)
-    return lang, language(options.answer_language) if options.answer_language else lang
+    translated = options.answer_language and options.statements != "quote"
+    return lang, language(options.answer_language) if translated else lang
 
 
 def brief_article(
@@ -39,21 +43,26 @@ def brief_article(
     on_chunk: Callable[[int, int], None] | None = None,
     concurrency: int = 1,
     on_outcome: Callable[[ChunkOutcome], None] | None = None,
+    judge: Judge | None = None,
 ) -> Brief:
     """Run the pipeline over one article. Raises :class:`LLMError` if no chunk could be read.
 
     With ``concurrency`` > 1 the chunks are asked on a bounded thread pool;
     their outcomes are combined in chunk order, so the brief is byte-identical
-    to a sequential run.
+    to a sequential run. ``options.statements`` says what a statement is: the
+    source's sentence ("quote"), or the model's claim ("paraphrase"), which a
+    ``judge`` (see :mod:`briefer.brief.judged`), where given, passes or turns
+    into its quote, once per chunk.
     """
     options = options or ExtractOptions()
     lang, answer = article_languages(article, options)
     chunks = article_chunks(article, max_chunk_tokens, lang.code)
     ctx = ArticleContext.of(article, lang, answer)
+    judge = judge if options.statements == "paraphrase" else None
     total = ChunkOutcome()
     failures = []
     for chunk, outcome in zip(
-        chunks, _outcomes(backend, ctx, chunks, options, on_chunk, concurrency, on_outcome)
+        chunks, _outcomes(backend, ctx, chunks, options, on_chunk, concurrency, on_outcome, judge)
     ):
         if outcome.failure:
             failures.append(
@@ -65,8 +74,10 @@ def brief_article(
         raise LLMError(failures[0].reason if len(reasons) == 1 else f"No brief: {failures[0].reason}.")
     if not total.facts and total.counts.proposed:
         raise LLMError(_nothing_verified(total, answer))
-    facts, folded = merge_facts(total.facts)
-    total.counts.merged = folded
+    if options.statements == "quote":  # the same sentences are the same fact; none else is
+        facts = fold_contained(sorted(total.facts, key=lambda f: (f.first, f.claim)), total.counts)
+    else:
+        facts, total.counts.merged = merge_facts(total.facts)
     meta = BriefMeta(
         model=backend.model,
         prompt_version=load_prompts().version,
@@ -78,6 +89,7 @@ def brief_article(
         failed_chunks=failures,
         language=lang.code,
         answer_language=answer.code,
+        statements="quote" if options.statements == "quote" else "paraphrase",
     )
     return number_citations(article, facts, meta).model_copy(update={"dropped": _distinct(total.dropped)})
 
@@ -92,13 +104,14 @@ def _distinct(dropped: list[DroppedFact]) -> list[DroppedFact]:
 
 
 def _outcomes(
-    backend, ctx, chunks, options, on_chunk, concurrency: int, on_outcome=None
+    backend, ctx, chunks, options, on_chunk, concurrency: int, on_outcome=None, judge=None
 ) -> list[ChunkOutcome]:
-    """Each chunk's outcome, in chunk order, asked ``concurrency`` at a time."""
+    """Each chunk's outcome (its paraphrases judged, if a judge is given), in chunk order, asked
+    ``concurrency`` at a time."""
     done = iter(range(1, len(chunks) + 1))
 
     def one(chunk: Chunk) -> ChunkOutcome:
-        outcome = extract_chunk(backend, ctx, chunk, options)
+        outcome = judged(extract_chunk(backend, ctx, chunk, options), judge, ctx)
         if on_outcome:
             on_outcome(outcome)
         if on_chunk and not outcome.failure:

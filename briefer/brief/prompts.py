@@ -41,6 +41,38 @@ class Extraction(Strict):
     facts: list[ProposedFact]
 
 
+class QuotedFact(Strict):
+    """Quote mode: the model only picks a sentence of the chunk. Its kind is read from the sentence
+    (:func:`briefer.brief.picks.sentence_kind`): a record of one field repeats byte for byte when the
+    model loops, so the embedded server's RepeatStop ends the list there."""
+
+    quote: str = Field(min_length=1)
+
+
+class QuoteExtraction(Strict):
+    facts: list[QuotedFact]
+
+
+def quote_schema(sentences: list[str], max_facts: int, min_facts: int = 0) -> dict[str, Any]:
+    """The quote-mode schema: each quote is one of the chunk's ``sentences`` (an ``enum``, which a
+    llama.cpp server compiles into a grammar, so a small model can only copy a real sentence)."""
+    fact = {
+        "type": "object",
+        "properties": {"quote": {"type": "string", "enum": list(dict.fromkeys(sentences))}},
+        "required": ["quote"],
+        "additionalProperties": False,
+    }
+    facts: dict[str, Any] = {"type": "array", "items": fact, "maxItems": max_facts}
+    if min_facts:
+        facts["minItems"] = min_facts
+    return {
+        "type": "object",
+        "properties": {"facts": facts},
+        "required": ["facts"],
+        "additionalProperties": False,
+    }
+
+
 def extraction_schema(max_facts: int, min_facts: int = 0) -> dict[str, Any]:
     """The response schema: refs inlined, every property required, no extra keys, bounded lists.
 
@@ -98,6 +130,7 @@ class Prompts:
     version: str
 
     example: dict[str, dict[str, Any]]  # the worked example, by language
+    quote_example: dict[str, Any]  # quote mode's worked example (the model only picks sentences)
 
     def messages(
         self,
@@ -107,12 +140,16 @@ class Prompts:
         min_facts: int,
         language: Language | None = None,
         answer: Language | None = None,
+        quote: bool = False,
     ) -> tuple[dict[str, str], ...]:
         """System rules, one worked example as a chat turn, then the chunk.
 
         The rules are in English; for an article or answer in another language
-        they say which language the claims are to be written in.
+        they say which language the claims are to be written in. In quote mode
+        (``quote``) the model writes no claim: it picks sentences.
         """
+        if quote:
+            return self._quote_messages(article, chunk, max_facts, min_facts)
         language = language or english()
         answer = answer or language
         system = self.env.get_template("extract.system.j2").render(
@@ -131,6 +168,20 @@ class Prompts:
             {"role": "user", "content": user.strip()},
         )
 
+    def _quote_messages(
+        self, article: Article, chunk: Chunk, max_facts: int, min_facts: int
+    ) -> tuple[dict[str, str], ...]:
+        system = self.env.get_template("extract.quote.system.j2").render(
+            max_facts=max_facts, min_facts=min_facts
+        )
+        user = self.env.get_template("extract.user.j2").render(title=article.title, chunk=chunk.text)
+        return (
+            {"role": "system", "content": system.strip()},
+            {"role": "user", "content": self.quote_example["article"]},
+            {"role": "assistant", "content": json.dumps(self.quote_example["answer"], ensure_ascii=False)},
+            {"role": "user", "content": user.strip()},
+        )
+
     def reask(self, problems: list[str], only_failed: bool) -> str:
         return self.env.get_template("reask.j2").render(problems=problems, only_failed=only_failed).strip()
 
@@ -145,7 +196,13 @@ def load_prompts() -> Prompts:
     env = Environment(
         loader=FileSystemLoader(directory), undefined=StrictUndefined, keep_trailing_newline=True
     )
-    return Prompts(env=env, version=f"{PROMPT_NAME}+{digest.hexdigest()[:8]}", example=_examples(directory))
+    quote_example = json.loads((directory / "extract.quote.example.json").read_text(encoding="utf-8"))
+    return Prompts(
+        env=env,
+        version=f"{PROMPT_NAME}+{digest.hexdigest()[:8]}",
+        example=_examples(directory),
+        quote_example=quote_example,
+    )
 
 
 def _examples(directory: Path) -> dict[str, dict[str, Any]]:
@@ -166,8 +223,9 @@ def chunk_messages(
     max_facts: int,
     language: Language | None = None,
     answer: Language | None = None,
+    quote: bool = False,
 ) -> tuple[dict[str, str], ...]:
     """The exact messages of a chunk's first request (what ``briefer brief --show-prompt`` prints)."""
     code = language.code if language else "en"
     wanted = facts_wanted(chunk, max_facts, code)
-    return load_prompts().messages(article, chunk, max_facts, wanted, language, answer)
+    return load_prompts().messages(article, chunk, max_facts, wanted, language, answer, quote=quote)

@@ -86,6 +86,11 @@ def name_word(text: str, m: re.Match, known: set[str] | frozenset[str], lo: int)
     return not initial(text, lo, m.start())
 
 
+def headline(sentence: str) -> bool:
+    """Is ``sentence`` a title-case headline (no final stop, most long words capitalised)?"""
+    return _headline(sentence)
+
+
 def _headline(sentence: str) -> bool:
     s = sentence.strip().rstrip("\"”’'")
     if not s or s[-1] in ".!?":

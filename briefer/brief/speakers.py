@@ -58,6 +58,7 @@ _TAIL_CUT = re.compile(
     r"|in\s+an?\s+(?:statement|interview|email|post|briefing|speech))\s*$"
 )
 _BOUNDARY = re.compile(r'[,;:()"\u2591\u2014\u2013]|\s-\s|\b(?:that|while|but|whereas|because|although)\b')
+_SUBORDINATE = re.compile(r"\s*(?:As|If|When|While|Because|Although|Though|Since|Unless|Once)\s+")
 _CLAUSE_END = re.compile(r'[,.;:!?()"\u2591\u2014\u2013]')
 _BAD_ROLE = frozenset(
     "who whose which that and but as while when after before because although adding saying".split()
@@ -131,6 +132,8 @@ def _subject_span(masked: str, lo: int, pos: int) -> tuple[int, int, bool] | Non
         return (lo, comma, True) if two else None
     cuts = [m.end() for m in _BOUNDARY.finditer(masked, lo, end)]
     start = cuts[-1] if cuts else lo
+    if lead := _SUBORDINATE.match(masked, start, end):  # "As the elections showed, …": not "As the …"
+        start = lead.end()
     return (start, end, False) if WORD.search(masked, start, end) else None
 
 

@@ -117,6 +117,13 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Write the claims in this language (default: the article's).",
         ),
         click.option(
+            "--statements",
+            type=click.Choice(["auto", "quote", "paraphrase"]),
+            help="What a statement is: quote (the article's own sentence, chosen by the model), paraphrase"
+            " (the model's claim, checked) or auto (default: paraphrase only where a judge is configured;"
+            " quote with the embedded model).",
+        ),
+        click.option(
             "--no-cache", "no_cache", is_flag=True, help="Do not read or write the LLM response cache."
         ),
         click.option(
