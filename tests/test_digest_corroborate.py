@@ -18,7 +18,10 @@ from briefer.models import Attribution
 from briefer.output.digest_html import also_note, render_digest_html
 from briefer.sources.base import Collection, Item
 
-EXAMPLE = ROOT / "examples" / "digest" / "2026-11-27.json"
+# The example digest as the embedded model wrote it in paraphrase mode (before quote mode became its
+# default): its A4 brief says "The harbour office said ..." and its story repeated figures.
+PARAPHRASED = ROOT / "tests" / "data" / "paraphrase-digest"
+EXAMPLE = PARAPHRASED / "2026-11-27.json"
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +49,7 @@ def bridge_story(markdown: str) -> str:
 
 
 def test_the_committed_digest_repeated_the_figures_this_code_merges(committed):
-    old = bridge_story((ROOT / "examples" / "digest" / "2026-11-27.md").read_text(encoding="utf-8"))
+    old = bridge_story((PARAPHRASED / "2026-11-27.md").read_text(encoding="utf-8"))
     assert len(re.findall(r"18,000 vehicles", old)) == 2 and len(re.findall(r"six weeks", old)) == 2
     new = bridge_story(reassembled(committed))
     statements = [line for line in new.splitlines() if line.startswith("- ")]

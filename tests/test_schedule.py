@@ -276,7 +276,7 @@ def test_print_cron_without_needed_variables_reads_the_file_only_if_it_exists(tm
     from briefer.cli.main import cli as group
     from briefer.digest.schedule import env_file_path
 
-    for var in ("BRIEFER_CONFIG", "BRIEFER_DATA_DIR"):
+    for var in ("BRIEFER_CONFIG", "BRIEFER_DATA_DIR", "BRIEFER_STATEMENTS"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     config = _scheduled(tmp_path)

@@ -67,6 +67,8 @@ def briefer(prefix: list[str], home: Path, *args: str) -> subprocess.CompletedPr
         "PYTHONPATH": str(ROOT),
         "BRIEFER_DATA_DIR": str(home / "data"),
         "BRIEFER_CONFIG": str(home / "config.toml"),
+        "BRIEFER_STATEMENTS": "paraphrase",  # the scripted answers are paraphrase-mode JSON
+        "BRIEFER_TEST_RUN": os.environ.get("BRIEFER_TEST_RUN", ""),  # conftest.py's leftover check sees it
     }
     command = [*prefix, sys.executable, "-m", "briefer", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=home)
