@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from synthetic import article_facts, story_briefs
+from synthetic import article_facts, one_line_brief, story_briefs
 
 from briefer.brief.merge import merge_facts
 from briefer.digest.cluster import story_facts
@@ -97,6 +97,42 @@ def test_a_long_line_without_punctuation_is_chunked_in_linear_work(monkeypatch):
     """A 200k-character line once took minutes (pysbd was quadratic on long lines, cuts rescanned)."""
     small = _cost_of_chunking(50_000, monkeypatch)
     large = _cost_of_chunking(200_000, monkeypatch)
+    assert large[0] / small[0] < 4.5 and large[1] / small[1] < 4.5, (small, large)
+
+
+class _Scanned:
+    """Stands for a compiled pattern and adds up the characters each search may scan (``endpos - pos``)."""
+
+    def __init__(self, pattern):
+        self.pattern, self.chars, self.calls = pattern, 0, 0
+
+    def search(self, string, pos=0, endpos=None):
+        end = len(string) if endpos is None else endpos
+        self.chars += max(0, end - pos)
+        self.calls += 1
+        return self.pattern.search(string, pos, end)
+
+
+def _sentence_loop_work(chars: int, monkeypatch) -> tuple[int, int]:
+    """Characters the sentence loop's own pattern scans, and its calls, splitting a one-line article."""
+    from briefer.brief import chunking
+
+    text = one_line_brief(chars, seed=chars).article.text
+    assert "\n" not in text
+    scanned = _Scanned(chunking._INITIAL)
+    monkeypatch.setattr(chunking, "_INITIAL", scanned)
+    chunking._sentence_spans.cache_clear()
+    chunks = chunking.chunk_text(text, 300)
+    assert "".join(c.text for c in chunks) == text and len(chunks) > chars // 2000
+    return scanned.chars, scanned.calls
+
+
+def test_the_sentence_loop_on_one_long_line_is_linear(monkeypatch):
+    """At every sentence boundary the initial check ("A. Smith") once searched the line from its start:
+    a 304k-character line took 36 s. Now each check looks at the few characters before the boundary."""
+    small = _sentence_loop_work(40_000, monkeypatch)
+    large = _sentence_loop_work(160_000, monkeypatch)
+    assert small[1] > 300  # a check at every boundary: the loop is exercised
     assert large[0] / small[0] < 4.5 and large[1] / small[1] < 4.5, (small, large)
 
 

@@ -75,7 +75,7 @@ def _line_sentences(line: str, offset: int, language: str) -> list[tuple[int, in
             k -= 1
         if k > 0 and line[k - 1] in _OPENERS and (k == 1 or line[k - 2].isspace()):
             cut = k - 1
-        if _INITIAL.search(line, 0, cut) and line[cut : cut + 1].isupper():
+        if _after_initial(line, cut) and line[cut : cut + 1].isupper():
             continue
         if line.startswith(_QUOTATIVE, cut) and line[cut - 1 : cut] in "」』":
             continue
@@ -83,6 +83,15 @@ def _line_sentences(line: str, offset: int, language: str) -> list[tuple[int, in
             cuts.append(cut)
     bounds = [0, *cuts, len(line)]
     return [(offset + a, offset + b) for a, b in zip(bounds, bounds[1:])]
+
+
+def _after_initial(line: str, cut: int) -> bool:
+    """Does ``line[:cut]`` end in an initial and whitespace ("A. ")? Looks at those few characters only:
+    a search from the line's start at every boundary made a long line quadratic."""
+    k = cut
+    while k > 0 and line[k - 1].isspace():
+        k -= 1
+    return _INITIAL.search(line, max(0, k - 3), cut) is not None
 
 
 def split_long(text: str, start: int, end: int, budget: int) -> list[tuple[int, int]]:
