@@ -52,7 +52,7 @@ def read_json(path: Path) -> Any:
             f"{path} is over {MAX_BYTES // 2**20} MB, more than verify reads: not a brief's JSON."
         )
     try:
-        data = json.loads(raw.decode("utf-8-sig"), parse_int=_BigInt.parse, parse_constant=_constant)
+        data = json.loads(raw.decode("utf-8-sig"), parse_int=_BigInt.parse)
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text, so not a brief's JSON.") from None
     except json.JSONDecodeError as exc:
@@ -71,10 +71,6 @@ class _BigInt(str):
     @classmethod
     def parse(cls, digits: str) -> Any:
         return cls(digits) if len(digits.lstrip("-")) > MAX_DIGITS else int(digits)
-
-
-def _constant(name: str) -> Any:
-    raise InputError(f"{name} is not a JSON number: not a brief's JSON.")
 
 
 def screen(data: Any, where: str) -> None:
