@@ -127,3 +127,21 @@ def one_line_brief(chars: int, seed: int = 1, every: int = 4) -> Brief:
         at += len(plain) + len(said) + 2
     text = " ".join(parts)
     return _brief_of(text, facts, citations)
+
+
+def one_sentence_brief(chars: int, seed: int = 1, every: int = 8) -> Brief:
+    """A brief of a one-line article that is one endless sentence: clauses and reporting cues
+    ("…, Ines Berg said "so it goes" and …") with no full stop; every ``every``-th clause is a fact."""
+    rng = random.Random(seed)
+    parts, facts, citations, at = [], [], [], 0
+    while at < chars:
+        clause = sentence(rng)[:-1]
+        if len(parts) % every == 0:
+            n = len(citations) + 1
+            citations.append(
+                Citation(id=n, span=Span(start=at, end=at + len(clause), text=clause), match="exact")
+            )
+            facts.append(Fact(claim=clause, kind="event", citations=[n]))
+        parts.append(f'{clause}, {rng.choice(PEOPLE)} said "so it goes" and')
+        at += len(parts[-1]) + 1
+    return _brief_of(" ".join(parts), facts, citations)

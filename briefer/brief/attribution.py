@@ -36,6 +36,7 @@ from .sourcetext import (
     WORD,
     Region,
     article_names,
+    bounded,
     masked_text,
     names_in,
     quote_regions,
@@ -105,7 +106,7 @@ def _core(text: str, start: int, end: int) -> tuple[int, int]:
 @lru_cache(maxsize=16)
 def _context(text: str, sentences: tuple[tuple[int, int], ...] | None) -> _Context:
     spans = split_sentences(text) if sentences is None else sentences
-    cores = tuple(sorted(c for c in (_core(text, a, b) for a, b in spans) if c[0] < c[1]))
+    cores = tuple(sorted(c for c in (_core(text, a, b) for a, b in bounded(text, spans)) if c[0] < c[1]))
     regions = quote_regions(text)
     known = frozenset(article_names(text, list(cores)))
     return _Context(
@@ -183,10 +184,16 @@ def _nearest(ctx: _Context, sents, lo: int, hi: int) -> tuple[str | None, Speake
     return cue.text, _resolve(ctx, speaker_for(ctx.text, ctx.masked, a, b, cue, ctx.known))
 
 
+_REGION_ENDS = 3
+
+
 def _region_voice(ctx: _Context, idx: int, depth: int = 0) -> tuple[str | None, Speaker | None]:
     """Cue and speaker of quotation ``idx``: its own sentences, else the quotation it continues."""
     r = ctx.regions[idx]
-    found = _nearest(ctx, _overlapping(ctx, r.start, r.end), r.start, r.end)
+    inside = _overlapping(ctx, r.start, r.end)
+    if len(inside) > 2 * _REGION_ENDS:  # a long quotation: its speaker is named near its start or its end
+        inside = inside[:_REGION_ENDS] + inside[-_REGION_ENDS:]
+    found = _nearest(ctx, inside, r.start, r.end)
     prev = _chain_prev(ctx, idx)
     if found[0] is not None or prev is None or depth > 8:
         return found

@@ -16,7 +16,7 @@ from functools import cached_property
 from ..language import ENGLISH_CODE, Language, language
 from ..models import Article
 from .chunking import sentence_spans
-from .sourcetext import article_names
+from .sourcetext import article_names, bounded
 
 
 class Offsets(tuple):
@@ -45,7 +45,8 @@ class ArticleContext:
     ) -> ArticleContext:
         lang = lang or language(ENGLISH_CODE)
         text = article.text
-        sentences = Offsets((s, e) for s, e in sentence_spans(text, lang.code) if text[s:e].strip())
+        spans = bounded(text, sentence_spans(text, lang.code))
+        sentences = Offsets((s, e) for s, e in spans if text[s:e].strip())
         names = frozenset(article_names(text, list(sentences))) if lang.cased else frozenset()
         return cls(article, sentences, names, _headline_end(article), lang, answer or lang)
 
