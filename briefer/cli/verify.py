@@ -35,6 +35,7 @@ def verify(brief_json: Path, source: str | None) -> None:
         problems, counted = _verify_digest(data)
     else:
         brief = parse_brief(data)
+        del data  # the parsed JSON: the brief holds what the checks need (peak memory)
         text = _source_text(source) if source is not None else None
         problems = verify_brief(brief, text)
         counted = f"{len(brief.facts)} facts, {len(brief.citations)} citations"
