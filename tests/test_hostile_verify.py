@@ -110,6 +110,16 @@ BAD_BRIEFS = [
     ),
     ("lone surrogate in a claim", _set("facts.0.claim", "\udc00"), "brief.facts[0].claim: a lone surrogate"),
     (
+        "lone surrogate deep in a long list",
+        _set("facts.0.entities", ["Kim"] * 100 + ["\ud83d"]),
+        "brief.facts[0].entities[100]: a lone surrogate",
+    ),
+    (
+        "huge number deep in a long list",
+        _set("facts.0.citations", [1] * 100 + [10**30]),
+        "brief.facts[0].citations[100]: a number of 31 digits",
+    ),
+    (
         "boolean offset",
         _set("citations.0.span.start", True),
         "brief.citations[0].span.start: Input should be a valid integer",

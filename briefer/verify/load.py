@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,9 @@ def read_json(path: Path) -> Any:
             f"{path} is over {MAX_BYTES // 2**20} MB, more than verify reads: not a brief's JSON."
         )
     try:
-        data = json.loads(raw.decode("utf-8-sig"), parse_int=_BigInt.parse)
+        text = raw.decode("utf-8-sig")
+        del raw
+        data = _parsed(text)
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text, so not a brief's JSON.") from None
     except json.JSONDecodeError as exc:
@@ -63,6 +66,18 @@ def read_json(path: Path) -> Any:
         raise InputError(f"{path}: nesting deeper than {MAX_DEPTH} levels: not a brief's JSON.") from None
     screen(data, "digest" if isinstance(data, dict) and "stories" in data else "brief")
     return data
+
+
+def _parsed(text: str) -> Any:
+    """The JSON of ``text``. An integer too long for Python to convert (over 4,300 digits) makes a
+    second pass that keeps long integers as digits, so that :func:`screen` names their field (a hook on
+    every integer would make the usual pass several times slower)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        return json.loads(text, parse_int=_BigInt.parse)
 
 
 class _BigInt(str):
@@ -76,18 +91,55 @@ class _BigInt(str):
 def screen(data: Any, where: str) -> None:
     """Refuse deep nesting, huge or non-finite numbers and lone surrogates, naming the first field that has one.
 
-    Iterative (no recursion to exhaust); a field's path is spelled out only for the error.
+    Iterative, one frame per open container (memory bounded by the depth, not the size); a field's
+    path is spelled out only for the error.
     """
-    stack: list[tuple[Any, Any, Any, int]] = [(data, None, where, 0)]
+    root: tuple[Any, Any, Any, int] = (data, None, where, 0)
+    _screen_one(root)
+    stack = [(root, _children(data))]
     while stack:
-        node = stack.pop()
-        value, depth = node[0], node[3]
-        if problem := _problem(value, depth):
-            raise InputError(f"{_path(node)}: {problem}")
-        if isinstance(value, dict):
-            stack.extend((item, node, key, depth + 1) for key, item in reversed(value.items()))
-        elif isinstance(value, list):
-            stack.extend((value[n], node, n, depth + 1) for n in range(len(value) - 1, -1, -1))
+        parent, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            continue
+        node = (child[1], parent, child[0], parent[3] + 1)
+        _screen_one(node)
+        if isinstance(child[1], (dict, list)) and not _plain(child[1]):
+            stack.append((node, _children(child[1])))
+
+
+_SCALARS = frozenset({int, str, bool, float, type(None)})
+
+
+def _plain(value: list | dict) -> bool:
+    """A long container of scalars, none with a problem, checked in bulk (a megabyte list of numbers
+    walked item by item took seconds); False for anything else, which is then walked."""
+    values = list(value.values()) if isinstance(value, dict) else value
+    kinds = set(map(type, values)) if len(values) >= 64 else {dict}
+    if not kinds <= _SCALARS or isinstance(value, dict) and _SURROGATE.search("".join(value)):
+        return False
+    ints = _of(int, values, kinds)
+    if ints and not (-_INT_RANGE <= min(ints) and max(ints) < _INT_RANGE):
+        return False
+    if _SURROGATE.search("".join(_of(str, values, kinds))):
+        return False
+    return all(map(math.isfinite, _of(float, values, kinds)))
+
+
+def _of(kind: type, values: list, kinds: set[type]) -> list:
+    if kind not in kinds:
+        return []
+    return values if len(kinds) == 1 else [v for v in values if type(v) is kind]
+
+
+def _children(value: Any) -> Iterator[tuple[Any, Any]]:
+    return iter(value.items()) if isinstance(value, dict) else enumerate(value)
+
+
+def _screen_one(node: tuple[Any, Any, Any, int]) -> None:
+    if problem := _problem(node[0], node[3]):
+        raise InputError(f"{_path(node)}: {problem}")
 
 
 def _problem(value: Any, depth: int) -> str | None:
@@ -96,7 +148,7 @@ def _problem(value: Any, depth: int) -> str | None:
     if isinstance(value, _BigInt):
         return f"a number of {len(value.lstrip('-')):,} digits is out of range"
     if isinstance(value, int) and not -_INT_RANGE <= value < _INT_RANGE:
-        return f"{value} is out of range"
+        return f"a number of {len(str(abs(value))):,} digits is out of range"
     if isinstance(value, float) and not math.isfinite(value):
         return f"{value} is out of range"
     if isinstance(value, str) and (bad := _SURROGATE.search(value)):
