@@ -120,6 +120,11 @@ BAD_BRIEFS = [
         "brief.facts[0].citations[100]: a number of 31 digits",
     ),
     (
+        "article over the briefer limit",
+        _set("article.text", "word " * 400_001),
+        "brief.article.text: 2,000,005 characters, more than the 2,000,000 briefer takes",
+    ),
+    (
         "boolean offset",
         _set("citations.0.span.start", True),
         "brief.citations[0].span.start: Input should be a valid integer",

@@ -24,7 +24,7 @@ def verify(brief_json: Path, source: str | None) -> None:
     from; without it, the article text inside the JSON is used. Prints one line per failed check,
     then a summary. Exit status: 0 all checks hold, 1 a check failed, 2 unreadable or not a brief
     (over 64 MB, nested deeper than 32 levels, a number out of range, a lone surrogate, a field of
-    the wrong type: one line names the field).
+    the wrong type, an article over 2,000,000 characters: one line names the field).
     """
     from ..verify import parse_brief, read_json, verify_brief
 

@@ -10,6 +10,8 @@ exit 2):
 - an integer of more than :data:`MAX_DIGITS` digits, or out of a 64-bit range;
   an offset outside ``0`` to :data:`MAX_BYTES` (no text can be longer);
 - a lone surrogate in a string (not text; it cannot even be printed);
+- an article text over the 2,000,000 characters briefer takes (no brief of it
+  is genuine, and every check's work is bounded by it);
 - a field of the wrong type: types are strict (``true`` is not ``1``, ``"5"`` is
   not ``5``).
 
@@ -33,6 +35,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import InputError
 from ..models import Article, Brief, Citation, Span
+from ..sources.article import MAX_CHARS
 
 MAX_BYTES = 64 * 1024 * 1024  # the largest file verify reads (a brief of a 2M-character article is ~5 MB)
 MAX_DEPTH = 32
@@ -236,4 +239,8 @@ def parse_brief(data: Any, where: str = "brief") -> Brief:
         for n, c in enumerate(items(data, "citations", where))
     ]
     article = lenient(Article, data.get("article"), f"{where}.article")
+    if len(article.text) > MAX_CHARS:  # briefer never briefs more: no brief of it can be genuine
+        raise InputError(
+            f"{where}.article.text: {len(article.text):,} characters, more than the {MAX_CHARS:,} briefer takes"
+        )
     return lenient(Brief, data, where, citations=citations, article=article)
