@@ -90,6 +90,10 @@ def verified_brief(text: str, facts: list[tuple[str, str]]) -> Brief:
         start = text.index(quote)
         citations.append(Citation(id=n, span=Span.of(text, start, start + len(quote)), match="exact"))
         rendered.append(Fact(claim=claim, kind="event", citations=[n]))
+    return _brief_of(text, rendered, citations)
+
+
+def _brief_of(text: str, facts: list[Fact], citations: list[Citation]) -> Brief:
     meta = BriefMeta(
         model="m",
         prompt_version="p",
@@ -99,7 +103,48 @@ def verified_brief(text: str, facts: list[tuple[str, str]]) -> Brief:
         usage=Usage(),
         counts=GroundingCounts(),
     )
-    return Brief(article=Article(text=text), facts=rendered, citations=citations, meta=meta)
+    return Brief(article=Article(text=text), facts=facts, citations=citations, meta=meta)
+
+
+def one_line_brief(chars: int, seed: int = 1, every: int = 4) -> Brief:
+    """A verified brief of a one-line article of about ``chars`` characters (no line break at all).
+
+    Plain sentences alternate with quoted speech ("…," Ines Berg said.), so the
+    checks find quotations and reporting cues throughout; every ``every``-th
+    plain sentence is a fact citing itself, so the citations grow with the text.
+    """
+    rng = random.Random(seed)
+    parts, facts, citations, at = [], [], [], 0
+    while at < chars:
+        plain = sentence(rng)
+        if len(parts) % (2 * every) == 0:
+            n = len(citations) + 1
+            span = Span(start=at, end=at + len(plain), text=plain)
+            citations.append(Citation(id=n, span=span, match="exact"))
+            facts.append(Fact(claim=plain, kind="event", citations=[n]))
+        said = f'"{sentence(rng)[:-1]}," {rng.choice(PEOPLE)} said.'
+        parts += [plain, said]
+        at += len(plain) + len(said) + 2
+    text = " ".join(parts)
+    return _brief_of(text, facts, citations)
+
+
+def one_sentence_brief(chars: int, seed: int = 1, every: int = 8) -> Brief:
+    """A brief of a one-line article that is one endless sentence: clauses and reporting cues
+    ("…, Ines Berg said "so it goes" and …") with no full stop; every ``every``-th clause is a fact."""
+    rng = random.Random(seed)
+    parts, facts, citations, at = [], [], [], 0
+    while at < chars:
+        clause = sentence(rng)[:-1]
+        if len(parts) % every == 0:
+            n = len(citations) + 1
+            citations.append(
+                Citation(id=n, span=Span(start=at, end=at + len(clause), text=clause), match="exact")
+            )
+            facts.append(Fact(claim=clause, kind="event", citations=[n]))
+        parts.append(f'{clause}, {rng.choice(PEOPLE)} said "so it goes" and')
+        at += len(parts[-1]) + 1
+    return _brief_of(" ".join(parts), facts, citations)
 
 
 def synthetic_digest(stories: int, seed: int = 1, name: str = "Morning desk", day: str = "2026-12-05"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from synthetic import article_facts, story_briefs
+from synthetic import article_facts, one_line_brief, one_sentence_brief, story_briefs
 
 from briefer.brief.merge import merge_facts
 from briefer.digest.cluster import story_facts
@@ -100,9 +100,89 @@ def test_a_long_line_without_punctuation_is_chunked_in_linear_work(monkeypatch):
     assert large[0] / small[0] < 4.5 and large[1] / small[1] < 4.5, (small, large)
 
 
+class _Scanned:
+    """Stands for a compiled pattern and adds up the characters each search may scan (``endpos - pos``)."""
+
+    def __init__(self, pattern):
+        self.pattern, self.chars, self.calls = pattern, 0, 0
+
+    def search(self, string, pos=0, endpos=None):
+        end = len(string) if endpos is None else endpos
+        self.chars += max(0, end - pos)
+        self.calls += 1
+        return self.pattern.search(string, pos, end)
+
+
+def _sentence_loop_work(chars: int, monkeypatch) -> tuple[int, int]:
+    """Characters the sentence loop's own pattern scans, and its calls, splitting a one-line article."""
+    from briefer.brief import chunking
+
+    text = one_line_brief(chars, seed=chars).article.text
+    assert "\n" not in text
+    scanned = _Scanned(chunking._INITIAL)
+    monkeypatch.setattr(chunking, "_INITIAL", scanned)
+    chunking._sentence_spans.cache_clear()
+    chunks = chunking.chunk_text(text, 300)
+    assert "".join(c.text for c in chunks) == text and len(chunks) > chars // 2000
+    return scanned.chars, scanned.calls
+
+
+def test_the_sentence_loop_on_one_long_line_is_linear(monkeypatch):
+    """At every sentence boundary the initial check ("A. Smith") once searched the line from its start:
+    a 304k-character line took 36 s. Now each check looks at the few characters before the boundary."""
+    small = _sentence_loop_work(40_000, monkeypatch)
+    large = _sentence_loop_work(160_000, monkeypatch)
+    assert small[1] > 300  # a check at every boundary: the loop is exercised
+    assert large[0] / small[0] < 4.5 and large[1] / small[1] < 4.5, (small, large)
+
+
 def test_text_over_the_limit_is_refused_with_a_hint():
     from briefer.errors import InputError
     from briefer.sources.article import MAX_CHARS, article_from_bytes
 
     with pytest.raises(InputError, match="more than the 2,000,000 briefer takes.*split it"):
         article_from_bytes(b"word " * (MAX_CHARS // 5 + 1), source="big.txt")
+
+
+def _verify_calls(chars: int, build=one_line_brief) -> tuple[int, list[str]]:
+    """Python function calls (generator steps included) of loading and verifying a one-line brief."""
+    import json
+    import sys
+
+    from briefer.brief import attribution, chunking
+    from briefer.verify import parse_brief, verify_brief
+
+    data = json.loads(build(chars, seed=chars).model_dump_json())
+    chunking._sentence_spans.cache_clear()
+    attribution._context.cache_clear()
+    calls = [0]
+
+    def count(frame, event, arg):
+        if event == "call":
+            calls[0] += 1
+
+    sys.setprofile(count)
+    try:
+        problems = verify_brief(parse_brief(data))
+    finally:
+        sys.setprofile(None)
+    return calls[0], problems
+
+
+def test_verifying_a_one_line_article_is_linear():
+    """A fact's voice once scanned every sentence and quotation of the article: 4x the text (and the
+    facts) made 16x the work. Counted in Python calls, generator steps included, never timed."""
+    small, problems = _verify_calls(30_000)
+    large, _ = _verify_calls(120_000)
+    assert problems == []  # the synthetic briefs are sound: every check runs to its end
+    assert large / small < 4.5, (small, large)
+
+
+def test_verifying_one_endless_sentence_is_linear():
+    """A line with no full stop is one sentence to the splitter; every cue and name rule once read
+    all of it for each word and each cue (a 64k-character line took over 300 s). Now it is read in
+    pieces of at most ``sourcetext.MAX_SENTENCE`` characters, each rule a window around its cue."""
+    small, problems = _verify_calls(30_000, one_sentence_brief)
+    large, _ = _verify_calls(120_000, one_sentence_brief)
+    assert len(problems) > 10  # the clauses are reported speech stated as fact: the voice checks ran
+    assert large / small < 4.5, (small, large)

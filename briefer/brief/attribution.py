@@ -25,14 +25,18 @@ keeps its speaker (the source's, never the model's) and its hedge.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from .cues import find_cues
 from .sourcetext import (
     WORD,
     Region,
     article_names,
+    bounded,
     headline,
     masked_text,
     names_in,
@@ -87,6 +91,12 @@ class _Context:
     sentences: tuple[tuple[int, int], ...]
     regions: tuple[Region, ...]
     known: frozenset[str]
+    # Sorted keys for bisection, so that a span looks only at the sentences and quotations near it
+    # (a scan of all of them for every span made a long article quadratic).
+    starts: list[int]
+    reach: list[int]  # the furthest sentence end up to each sentence
+    region_starts: list[int]
+    region_reach: list[int]
 
 
 def _core(text: str, start: int, end: int) -> tuple[int, int]:
@@ -97,27 +107,45 @@ def _core(text: str, start: int, end: int) -> tuple[int, int]:
 @lru_cache(maxsize=16)
 def _context(text: str, sentences: tuple[tuple[int, int], ...] | None) -> _Context:
     spans = split_sentences(text) if sentences is None else sentences
-    cores = tuple(c for c in (_core(text, a, b) for a, b in spans) if c[0] < c[1])
+    cores = tuple(sorted(c for c in (_core(text, a, b) for a, b in bounded(text, spans)) if c[0] < c[1]))
     regions = quote_regions(text)
     known = frozenset(article_names(text, list(cores)))
-    return _Context(text, masked_text(text, regions), cores, regions, known)
-
-
-def _overlapping(sentences, lo: int, hi: int) -> tuple[tuple[int, int], ...]:
-    return tuple(s for s in sentences if s[0] < hi and s[1] > lo)
-
-
-def voice_of(text: str, start: int, end: int, sentences: list[tuple[int, int]] | None = None) -> Voice:
-    """The voice of ``text[start:end]``; ``sentences`` are the caller's sentence offsets (else the pipeline's splitter's)."""
-    return _voice(
-        _context(text, None if sentences is None else tuple((a, b) for a, b in sentences)), start, end
+    return _Context(
+        text,
+        masked_text(text, regions),
+        cores,
+        regions,
+        known,
+        [a for a, _ in cores],
+        list(accumulate((b for _, b in cores), max)),
+        [r.start for r in regions],
+        list(accumulate((r.end for r in regions), max)),
     )
+
+
+def _near(starts: list[int], reach: list[int], lo: int, hi: int) -> range:
+    """Indices of the sorted ranges that may overlap ``[lo, hi)``: none ends by ``lo`` before the first."""
+    return range(bisect_right(reach, lo), bisect_left(starts, hi))
+
+
+def _overlapping(ctx: _Context, lo: int, hi: int) -> tuple[tuple[int, int], ...]:
+    near = (ctx.sentences[i] for i in _near(ctx.starts, ctx.reach, lo, hi))
+    return tuple(s for s in near if s[0] < hi and s[1] > lo)
+
+
+def voice_of(text: str, start: int, end: int, sentences: Sequence[tuple[int, int]] | None = None) -> Voice:
+    """The voice of ``text[start:end]``; ``sentences`` are the caller's sentence offsets (else the pipeline's
+    splitter's). Pass the same tuple for every span of a text: its context is computed once (a tuple whose
+    hash is cached, as :class:`~briefer.brief.context.ArticleContext` keeps them, is looked up in O(1))."""
+    if sentences is not None and not isinstance(sentences, tuple):
+        sentences = tuple((a, b) for a, b in sentences)
+    return _voice(_context(text, sentences), start, end)
 
 
 def _voice(ctx: _Context, start: int, end: int) -> Voice:
     text = ctx.text
     start, end = _core(text, start, end)
-    sents = _overlapping(ctx.sentences, start, end) or ((start, end),)
+    sents = _overlapping(ctx, start, end) or ((start, end),)
     hedges = hedges_in(" ".join(text[a:b] for a, b in sents))
     share, region = _quoted(ctx, start, end)
     direct = share >= 0.5
@@ -143,7 +171,8 @@ def _quoted(ctx: _Context, start: int, end: int) -> tuple[float, int | None]:
     """Share of the span's letters and digits inside quotation marks, and the quotation holding most."""
     total = sum(c.isalnum() for c in ctx.text[start:end]) or 1
     best, best_n, inside = None, 0, 0
-    for i, r in enumerate(ctx.regions):
+    for i in _near(ctx.region_starts, ctx.region_reach, start, end):
+        r = ctx.regions[i]
         lo, hi = max(r.inner[0], start), min(r.inner[1], end)
         n = sum(c.isalnum() for c in ctx.text[lo:hi]) if lo < hi else 0
         inside += n
@@ -168,14 +197,20 @@ def _nearest(ctx: _Context, sents, lo: int, hi: int) -> tuple[str | None, Speake
     return cue.text, _resolve(ctx, speaker_for(ctx.text, ctx.masked, a, b, cue, ctx.known))
 
 
+_REGION_ENDS = 3
+
+
 def _region_voice(ctx: _Context, idx: int, depth: int = 0) -> tuple[str | None, Speaker | None]:
     """Cue and speaker of quotation ``idx``: its own sentences, else the quotation it continues."""
     r = ctx.regions[idx]
-    found = _nearest(ctx, _overlapping(ctx.sentences, r.start, r.end), r.start, r.end)
+    inside = _overlapping(ctx, r.start, r.end)
+    if len(inside) > 2 * _REGION_ENDS:  # a long quotation: its speaker is named near its start or its end
+        inside = inside[:_REGION_ENDS] + inside[-_REGION_ENDS:]
+    found = _nearest(ctx, inside, r.start, r.end)
     prev = _chain_prev(ctx, idx)
     if found[0] is not None or prev is None or depth > 8:
         return found
-    between = _overlapping(ctx.sentences, ctx.regions[prev].end - 1, r.start)
+    between = _overlapping(ctx, ctx.regions[prev].end - 1, r.start)
     found = _nearest(ctx, between, r.start, r.start)
     return found if found[0] is not None else _region_voice(ctx, prev, depth + 1)
 
@@ -201,12 +236,17 @@ def _line_start(text: str, pos: int) -> int:
     return lo + len(text[lo:pos]) - len(text[lo:pos].lstrip(" \t"))
 
 
+RESOLVE_BACK = 50  # sentences a pronoun looks back for its speaker: a bound, so each pronoun costs the same
+
+
 def _resolve(ctx: _Context, speaker: Speaker | None) -> Speaker | None:
-    """A pronoun speaker becomes the last speaker named before it ("he"/"she": a named one)."""
+    """A pronoun speaker becomes the last speaker named before it (at most :data:`RESOLVE_BACK` sentences
+    back; "he"/"she": a named one)."""
     if speaker is None or speaker.name.lower() not in PRONOUNS:
         return speaker
     personal = speaker.name.lower() in ("he", "she")
-    for a, b in reversed([s for s in ctx.sentences if s[0] < speaker.start]):
+    before = bisect_left(ctx.starts, speaker.start)
+    for a, b in reversed(ctx.sentences[max(0, before - RESOLVE_BACK) : before]):
         for cue in reversed(find_cues(ctx.text, ctx.masked, a, min(b, speaker.start))):
             found = speaker_for(ctx.text, ctx.masked, a, b, cue, ctx.known)
             if found and found.name.lower() not in PRONOUNS and (found.named or not personal):

@@ -102,7 +102,7 @@ def _voice(grounded: list[Grounded], ctx: ArticleContext) -> Voice:
     """
     if not ctx.language.english:
         return UNREAD
-    voices = [voice_of(ctx.text, g.span.start, g.span.end, list(ctx.sentences)) for g in grounded]
+    voices = [voice_of(ctx.text, g.span.start, g.span.end, ctx.sentences) for g in grounded]
     lead = next((v for v in voices if v.reported), None) or _continued(grounded[0], ctx) or voices[0]
     hedges = tuple(dict.fromkeys(h for v in voices for h in v.hedges))
     return Voice(lead.reported, lead.direct, lead.cue, lead.speaker, hedges)
@@ -122,14 +122,14 @@ _CONTINUES = re.compile(r"(?:On the other hand|In addition|Moreover|Furthermore|
 def _continued(g: Grounded, ctx: ArticleContext) -> Voice | None:
     """A sentence opening with "On the other hand," (or the like) goes on with the previous sentence's report:
     "Analysts said Russia needs ... On the other hand, North Korea wants ..." is still the analysts'."""
-    index = next((n for n, (s, e) in enumerate(ctx.sentences) if s <= g.span.start < e), None)
+    index = ctx.sentence_at(g.span.start)
     if not index:
         return None
     start, _ = ctx.sentences[index]
     prev_start, prev_end = ctx.sentences[index - 1]
     if not _CONTINUES.match(ctx.text, start) or "\n" in ctx.text[prev_start:start].rstrip():
         return None
-    prev = voice_of(ctx.text, prev_start, prev_end, list(ctx.sentences))
+    prev = voice_of(ctx.text, prev_start, prev_end, ctx.sentences)
     return prev if prev.reported and not prev.direct and prev.speaker else None
 
 

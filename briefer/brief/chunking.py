@@ -25,13 +25,24 @@ _CLAUSE = re.compile(r"[;:,\u2014\u2013)]\s+|\s+[\u2014\u2013-]\s+")
 
 
 def estimate_tokens(text: str) -> int:
-    """A tokenizer-free estimate close to BPE counts: ~4 Latin chars a token, 1 per CJK char."""
-    total = 0
-    for m in _WORD.finditer(text):
-        word = m.group()
-        wide = len(_WIDE.findall(word))
-        total += wide + (math.ceil((len(word) - wide) / 4) if len(word) > wide else 0)
-    return total
+    """A tokenizer-free estimate close to BPE counts: ~4 Latin chars a token, 1 per CJK char.
+
+    Remembered for the last texts: a dry run estimates the same system prompt for every chunk.
+    """
+    return _estimate(text)
+
+
+@lru_cache(maxsize=256)
+def _estimate(text: str) -> int:
+    words = _WORD.findall(text)
+    if text.isascii():
+        return sum((len(word) + 3) >> 2 for word in words)
+    return sum(map(_word_tokens, words))
+
+
+def _word_tokens(word: str) -> int:
+    wide = len(_WIDE.findall(word)) if not word.isascii() else 0
+    return wide + math.ceil((len(word) - wide) / 4)
 
 
 def sentence_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
@@ -75,7 +86,7 @@ def _line_sentences(line: str, offset: int, language: str) -> list[tuple[int, in
             k -= 1
         if k > 0 and line[k - 1] in _OPENERS and (k == 1 or line[k - 2].isspace()):
             cut = k - 1
-        if _INITIAL.search(line, 0, cut) and line[cut : cut + 1].isupper():
+        if _after_initial(line, cut) and line[cut : cut + 1].isupper():
             continue
         if line.startswith(_QUOTATIVE, cut) and line[cut - 1 : cut] in "」』":
             continue
@@ -85,11 +96,22 @@ def _line_sentences(line: str, offset: int, language: str) -> list[tuple[int, in
     return [(offset + a, offset + b) for a, b in zip(bounds, bounds[1:])]
 
 
+def _after_initial(line: str, cut: int) -> bool:
+    """Does ``line[:cut]`` end in an initial and whitespace ("A. ")? Looks at those few characters only:
+    a search from the line's start at every boundary made a long line quadratic."""
+    k = cut
+    while k > 0 and line[k - 1].isspace():
+        k -= 1
+    return _INITIAL.search(line, max(0, k - 3), cut) is not None
+
+
 def split_long(text: str, start: int, end: int, budget: int) -> list[tuple[int, int]]:
     """Cut ``text[start:end]`` into pieces of at most ``budget`` tokens at the best boundary.
 
     Linear in the length: each cut scans only the window that fits the budget.
     """
+    if end - start <= 4 * budget and estimate_tokens(text[start:end]) <= budget:
+        return [(start, end)]  # the usual sentence: no word-by-word walk
     pieces = []
     while (limit := _fit(text, start, end, budget)) < end:
         cut = _best_cut(text, start, limit)
@@ -103,7 +125,7 @@ def _fit(text: str, start: int, end: int, budget: int) -> int:
     """The end of the longest prefix of ``text[start:end]`` within ``budget`` tokens (``end`` if all fits)."""
     used = 0
     for m in _WORD.finditer(text, start, end):
-        cost = estimate_tokens(m.group())
+        cost = _word_tokens(m.group())
         if used + cost > budget:
             room = budget - used  # part of this word still fits: 4 characters a token, 1 if wide
             fits = m.start() + (room * 4 if not _WIDE.search(m.group()) else room)

@@ -9,12 +9,25 @@ every noun), and where the headline ends when the text starts with it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..language import ENGLISH_CODE, Language, language
 from ..models import Article
 from .chunking import sentence_spans
-from .sourcetext import article_names
+from .sourcetext import article_names, bounded
+
+
+class Offsets(tuple):
+    """Sentence offsets whose hash is computed once: the voice checks look their context up by them,
+    once per cited span, and hashing thousands of pairs each time made a long article quadratic."""
+
+    def __hash__(self) -> int:
+        cached = self.__dict__.get("hash")
+        if cached is None:
+            cached = self.__dict__["hash"] = tuple.__hash__(self)
+        return cached
 
 
 @dataclass(frozen=True)
@@ -32,7 +45,8 @@ class ArticleContext:
     ) -> ArticleContext:
         lang = lang or language(ENGLISH_CODE)
         text = article.text
-        sentences = tuple((s, e) for s, e in sentence_spans(text, lang.code) if text[s:e].strip())
+        spans = bounded(text, sentence_spans(text, lang.code))
+        sentences = Offsets((s, e) for s, e in spans if text[s:e].strip())
         names = frozenset(article_names(text, list(sentences))) if lang.cased else frozenset()
         return cls(article, sentences, names, _headline_end(article), lang, answer or lang)
 
@@ -44,6 +58,15 @@ class ArticleContext:
     @property
     def text(self) -> str:
         return self.article.text
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [s for s, _ in self.sentences]
+
+    def sentence_at(self, pos: int) -> int | None:
+        """The index of the sentence holding ``pos``, or None between sentences (found by bisection)."""
+        n = bisect_right(self._starts, pos) - 1
+        return n if n >= 0 and pos < self.sentences[n][1] else None
 
     def body_sentences(self) -> list[tuple[int, int]]:
         return [(s, e) for s, e in self.sentences if s >= self.headline_end]

@@ -75,8 +75,16 @@ def find_cues(text: str, masked: str, lo: int, hi: int) -> list[Cue]:
     return cues
 
 
+# Characters around a cue its rules read: a few words either side (a whole long sentence for every cue
+# in it was quadratic). ``_WEAK_AFTER``, which must reach the sentence end, runs on the text itself.
+_AROUND = 200
+_ALL = re.compile(r"\ball\s*$", re.I)
+
+
 def _cue(text: str, masked: str, m: re.Match, lo: int, hi: int, quoted: bool) -> Cue | None:
-    word, before, after = m.group(), masked[lo : m.start()], masked[m.end() : hi]
+    word, after = m.group(), masked[m.end() : min(hi, m.end() + _AROUND)]
+    near = max(lo, m.start() - _AROUND)
+    before = masked[near : m.start()]
     if m.group("acc") or m.group("rep"):
         if m.group("rep") and re.match(rf"\s+(?:{_STRONG}|{_WEAK})\b", after):
             return None  # "reportedly told": the verb carries the speaker
@@ -86,17 +94,23 @@ def _cue(text: str, masked: str, m: re.Match, lo: int, hi: int, quoted: bool) ->
     if m.group("quoted"):
         said = QUOTED_AS.match(after)
         return Cue(text[m.start() : m.end()], m.start(), m.end(), "quoted") if said else None
-    if word[0].isupper() or after.startswith("-") or _NEGATED.search(before):
+    if word[0].isupper() or after.startswith("-") or _NEGATED.search(masked, near, m.start()):
         return None
-    passive = _PASSIVE.search(before)
+    passive = _PASSIVE.search(masked, near, m.start())
     if passive:
         if word.lower() in _PASSIVE_VERBS and re.match(r"\s+(?:to|that)\b", after):
-            start = lo + passive.start()
+            start = passive.start()
             end = m.end() + re.match(r"\s+\w+", after).end()
             return Cue(text[start:end], start, end, "passive")
         return None
-    if _NOUN_BEFORE.search(before) or re.search(r"\ball\s*$", before, re.I) and word == "told":
+    if (
+        _NOUN_BEFORE.search(masked, near, m.start())
+        or _ALL.search(masked, near, m.start())
+        and word == "told"
+    ):
         return None
-    if m.group("weak") and not (quoted or _WEAK_AFTER.match(after) or re.search(r'[,"]\s*$', before)):
+    if m.group("weak") and not (
+        quoted or _WEAK_AFTER.match(masked, m.end(), hi) or re.search(r'[,"]\s*$', before)
+    ):
         return None
     return Cue(word, m.start(), m.end(), "verb")

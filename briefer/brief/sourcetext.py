@@ -55,14 +55,40 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+MAX_SENTENCE = 2000  # characters: a longer "sentence" (a line the splitter found no end in) is read in pieces
+
+
+def bounded(text: str, spans, limit: int = MAX_SENTENCE) -> list[tuple[int, int]]:
+    """``spans`` with every one longer than ``limit`` cut into pieces after a space (else at ``limit``).
+
+    Every per-sentence rule (cues, speakers, names) looks at a whole sentence for each word or cue in
+    it: on a 2M-character line without a full stop that was quadratic. Real sentences are far shorter.
+    """
+    out = []
+    for a, b in spans:
+        while b - a > limit:
+            cut = text.rfind(" ", a + limit // 2, a + limit)
+            cut = cut + 1 if cut > a else a + limit
+            out.append((a, cut))
+            a = cut
+        out.append((a, b))
+    return out
+
+
 def bare(word: str) -> str:
     """A word without its possessive ending: "Kim’s" -> "Kim"."""
     return re.sub(r"['’]s$", "", word)
 
 
 def initial(text: str, lo: int, pos: int) -> bool:
-    """Is the word at ``pos`` the first of a sentence (from ``lo``) or of a quotation?"""
-    before = text[lo:pos].rstrip(" \t([{\u2014\u2013-")
+    """Is the word at ``pos`` the first of a sentence (from ``lo``) or of a quotation?
+
+    Reads the 64 characters before ``pos`` (all of them back to ``lo`` only when those are blank).
+    """
+    start = max(lo, pos - 64)
+    before = text[start:pos].rstrip(" \t([{\u2014\u2013-")
+    if start > lo and not before.strip():
+        before = text[lo:pos].rstrip(" \t([{\u2014\u2013-")
     if not before.strip() or before[-1] in "\r\n":
         return True
     if pos > lo and text[pos - 1] in "“‘\"'" and (pos - 1 == lo or not text[pos - 2].isalnum()):

@@ -65,12 +65,17 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - last line of defence: no raw traceback for users
             log.debug("internal error", exc_info=True)
-            click.echo(
-                f"briefer: internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True
-            )
+            click.echo(f"briefer: internal error: {type(exc).__name__}: {exc}{_details_hint()}", err=True)
             sys.exit(1)
 
     return wrapper
+
+
+def _details_hint() -> str:
+    """Where the traceback of an internal error is: ``-vv`` on the commands that have it."""
+    ctx = click.get_current_context(silent=True)
+    verbose = ctx is not None and any("-v" in getattr(p, "opts", ()) for p in ctx.command.params)
+    return " (run with -vv for details)" if verbose else ""
 
 
 def model_options(func: Callable[..., Any]) -> Callable[..., Any]:

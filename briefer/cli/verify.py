@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,20 @@ def verify(brief_json: Path, source: str | None) -> None:
     say, that reported speech keeps the source's speaker, and that the rendered Markdown cites every
     statement. SOURCE (a file or an http(s) URL) is read again and must be the text the brief was made
     from; without it, the article text inside the JSON is used. Prints one line per failed check,
-    then a summary. Exit status: 0 all checks hold, 1 a check failed, 2 unreadable or not a brief.
+    then a summary. Exit status: 0 all checks hold, 1 a check failed, 2 unreadable or not a brief
+    (over 64 MB, nested deeper than 32 levels, a number out of range, a lone surrogate, a field of
+    the wrong type, an article over 2,000,000 characters: one line names the field).
     """
-    from ..verify import parse_brief, verify_brief
+    from ..verify import parse_brief, read_json, verify_brief
 
-    data = _read_json(brief_json)
+    data = read_json(brief_json)
     if isinstance(data, dict) and "stories" in data:
         if source is not None:
             raise InputError("SOURCE is for a brief; a digest is checked against the articles inside it.")
         problems, counted = _verify_digest(data)
     else:
         brief = parse_brief(data)
+        del data  # the parsed JSON: the brief holds what the checks need (peak memory)
         text = _source_text(source) if source is not None else None
         problems = verify_brief(brief, text)
         counted = f"{len(brief.facts)} facts, {len(brief.citations)} citations"
@@ -47,21 +49,6 @@ def verify(brief_json: Path, source: str | None) -> None:
         raise SystemExit(1)
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text, so not a brief's JSON.") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{path} is not JSON ({exc.msg} at line {exc.lineno}): expected a brief's JSON."
-        ) from None
-
-
 def _source_text(source: str) -> str:
     from ..sources import load_article
 
@@ -70,9 +57,9 @@ def _source_text(source: str) -> str:
 
 def _verify_digest(data: dict[str, Any]) -> tuple[list[str], str]:
     """Load a digest leniently (its invariants are what is checked) and verify it with its Markdown."""
-    from ..digest.assemble import render_digest
     from ..digest.model import Digest, DigestArticle, DigestCitation
     from ..verify import items, lenient, parse_brief, parse_citation, verify_digest
+    from ..verify.digest import structure_problems
 
     articles = []
     for n, a in enumerate(items(data, "articles", "digest")):
@@ -83,6 +70,18 @@ def _verify_digest(data: dict[str, Any]) -> tuple[list[str], str]:
         for n, c in enumerate(items(data, "citations", "digest"))
     ]
     digest = lenient(Digest, data, "digest", articles=articles, citations=citations)
-    problems = verify_digest(digest, render_digest(digest))
+    markdown, problems = None, []
+    if not structure_problems(digest):  # the template needs every article a story names
+        markdown, problems = _rendered(digest)
+    problems = verify_digest(digest, markdown) + problems
     facts = sum(len(s.facts) for s in digest.stories)
     return problems, f"{len(articles)} articles, {facts} facts, {len(citations)} citations"
+
+
+def _rendered(digest: Any) -> tuple[str | None, list[str]]:
+    from ..digest.assemble import render_digest
+
+    try:
+        return render_digest(digest), []
+    except Exception as exc:  # noqa: BLE001 -- a digest that cannot render is a failed check, not a crash
+        return None, [f"markdown: the digest does not render: {type(exc).__name__}: {exc}"]
