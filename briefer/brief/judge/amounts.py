@@ -38,6 +38,7 @@ _SAME = {"all": "every each entire whole everyone everything", "every": "all eac
 TIME_UNITS = frozenset("years year months month weeks week days day hours hour decades decade".split())
 MULTIPLIERS = frozenset("hundred thousand million billion trillion dozen".split())
 # Words after a number that are not what it counts.
+_ADJECTIVES = frozenset("new more additional extra other further last first".split())
 _NOT_COUNTED = frozenset(
     """percent per cent times more additional extra other new further than to and or in on at by of from for
     a an the""".split()
@@ -54,8 +55,20 @@ def _qualified_numbers(words: tuple[str, ...]) -> list[tuple[str, str | None, st
         qualifier, counted = phrase_at(words, QUALIFIERS, i), _counted(words, i)
         if qualifier and qualifier[0] in ("over", "under") and counted in TIME_UNITS:
             qualifier = None  # "over two years": a duration, not "more than two"
-        found.append((value, qualifier[0] if qualifier else None, None if word == "one" else counted, i))
+        name = qualifier[0] if qualifier else _trailing(words, i)
+        year = len(word) == 4 and word.isdigit() and 1000 <= int(word) < 2200
+        found.append((value, name, None if word == "one" or year else counted, i))
     return found
+
+
+def _trailing(words: tuple[str, ...], i: int) -> str | None:
+    """A qualifier after the number and what it counts: "six weeks or more" is "at least six weeks"."""
+    for j in (i + 1, i + 2):
+        if words[j : j + 2] in (("or", "more"), ("or", "longer"), ("or", "above"), ("or", "over")):
+            return "at least"
+        if words[j : j + 2] in (("or", "less"), ("or", "fewer"), ("or", "under"), ("or", "shorter")):
+            return "at most"
+    return None
 
 
 def _counted(words: tuple[str, ...], i: int) -> str | None:
@@ -64,9 +77,21 @@ def _counted(words: tuple[str, ...], i: int) -> str | None:
     while j < len(words) and words[j] in MULTIPLIERS:
         j += 1
     for word in words[j : j + 3]:
-        if word in _NOT_COUNTED or not is_content(word):
-            return None
+        if word in _ADJECTIVES:
+            continue
+        if word in _NOT_COUNTED or not is_content(word) or word.endswith("ed"):
+            return None  # "in 1991 cooled": a verb, not what is counted
         return word
+    return None
+
+
+def _rate(words: tuple[str, ...], i: int) -> str | None:
+    """The period of a rate after the number: "60,000 books a year" -> "year"."""
+    for j in range(i + 1, min(i + 5, len(words) - 1)):
+        if words[j] in ("a", "per", "each", "every") and words[j + 1] in TIME_UNITS | {"month", "months"}:
+            return words[j + 1].rstrip("s")
+        if words[j] in (",", ";") or number_value(words[j]) is not None:
+            break
     return None
 
 
@@ -85,7 +110,7 @@ def quantifier(statement: str, evidence: Evidence) -> Verdict | None:
             continue  # "only 680 km" -> "680 km"
         theirs = next((q for q in same if q), None)
         reason = (
-            f'the source says "{theirs} {value}", the statement "{qualifier or "exactly"} {value}"'
+            f'the source says "{theirs} {value}", the statement "{qualifier + " " if qualifier else ""}{value}"'
             if theirs
             else f'the statement says "{qualifier} {value}", the source gives the number without it'
         )
@@ -107,16 +132,28 @@ def numbers(statement: str, evidence: Evidence) -> Verdict | None:
     """Each number of the statement occurs in the source counting the same thing."""
     source = tokens(evidence.context)
     places = [(v, i) for v, _, _, i in _qualified_numbers(source)]
-    for value, _, noun, _ in _qualified_numbers(tokens(statement)):
+    said = tokens(statement)
+    for value, _, noun, at in _qualified_numbers(said):
         spots = [i for v, i in places if v == value]
-        if not spots or noun is None:
+        if not spots:
             continue  # a missing number is the words check's to report
-        if not any(_counts(source, i, noun) for i in spots):
+        if noun is not None and not any(_counts(source, i, noun) for i in spots):
             return objection("numbers", f"the source's {value} does not count {noun}", value, noun)
+        rate = _rate(said, at)
+        if rate and not any(_rate(source, i) in (rate, None) for i in spots):
+            theirs = next(r for i in spots if (r := _rate(source, i)))
+            return objection(
+                "numbers", f"the source says {value} a {theirs}, the statement {value} a {rate}", rate
+            )
     return None
 
 
 def _counts(words: tuple[str, ...], i: int, noun: str) -> bool:
-    """Does the number at ``i`` count ``noun``: the noun within four words after it, or two before?"""
-    near = words[i + 1 : i + 5] + words[max(0, i - 2) : i]
-    return any(same_word(w, noun) for w in near)
+    """Does the number at ``i`` count ``noun``: the noun within three words after it (up to the next number
+    or comma), or two before?"""
+    after = []
+    for word in words[i + 1 : i + 4]:
+        if word in (",", ";") or number_value(word) is not None:
+            break
+        after.append(word)
+    return any(same_word(w, noun) for w in [*after, *words[max(0, i - 2) : i]])

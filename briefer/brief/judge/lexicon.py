@@ -76,11 +76,19 @@ def base_form(word: str) -> str:
 def same_word(a: str, b: str) -> bool:
     """Are ``a`` and ``b`` one word: equal, sharing a prefix, or a verb and its irregular past?"""
     a, b = base_form(a), base_form(b)
-    if a == b:
+    if a == b or _root(a) == _root(b):
         return True
     if min(len(a), len(b)) < 4:
         return False
     return a.startswith(match_prefix(b)) or b.startswith(match_prefix(a))
+
+
+def _root(word: str) -> str:
+    """A short word without its inflection ("runs" -> "run"), for words too short to compare by prefix."""
+    for suffix in ("ing", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def find_word(words: tuple[str, ...], word: str) -> int | None:

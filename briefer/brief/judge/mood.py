@@ -76,6 +76,35 @@ def polarity(statement: str, evidence: Evidence) -> Verdict | None:
     return None
 
 
+# Words of opposite direction: a statement that says one where the source says only the other reverses it.
+DIRECTIONS = tuple(
+    (frozenset(a.split()), frozenset(b.split()))
+    for a, b in (
+        (
+            "rise rises rose risen rising increase increases increased up higher gain gains gained jump jumps"
+            " jumped grew grow grows growing",
+            "fall falls fell fallen falling decrease decreases decreased down lower drop drops dropped"
+            " shrink shrank",
+        ),
+        ("open opens opened reopen reopens reopened", "close closes closed shut shuts"),
+        ("approve approves approved accept accepts accepted", "reject rejects rejected refuse refused"),
+        ("win wins won", "lose loses lost"),
+        ("support supports supported favour favor", "oppose opposes opposed against"),
+    )
+)
+
+
+def direction(statement: str, evidence: Evidence) -> Verdict | None:
+    """A word of the opposite direction: "rose" where the source only says "fell", "reopen" for "stay shut"."""
+    said, source = set(tokens(statement)), set(tokens(evidence.context))
+    for one, other in DIRECTIONS:
+        for ours, theirs in ((one, other), (other, one)):
+            if said & ours and source & theirs and not source & ours:
+                word, their = sorted(said & ours)[0], sorted(source & theirs)[0]
+                return objection("direction", f'the source says "{their}", the statement "{word}"', word)
+    return None
+
+
 def modals(text: str) -> list[tuple[str, str, str | None]]:
     """``(modal, class, governed word)`` of every modal in ``text``."""
     words = tokens(text)

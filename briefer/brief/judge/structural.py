@@ -16,7 +16,7 @@ from ..sourcetext import article_names
 from ..support import unsupported_terms
 from .amounts import numbers, quantifier
 from .base import Check, Evidence, Verdict, objection, register_check
-from .mood import modality, polarity
+from .mood import direction, modality, polarity
 from .roles import roles
 from .voice import attribution, hedge
 
@@ -48,6 +48,7 @@ def english_only(check: Check) -> Check:
 
 for _name, _check in (
     ("polarity", polarity),
+    ("direction", direction),
     ("modality", modality),
     ("quantifier", quantifier),
     ("numbers", numbers),

@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 
 from ..attribution import Voice, claim_attributes, claim_keeps_hedge, claim_misattributes, hedges_in, voice_of
+from ..statement import mentions
 from .base import Evidence, Verdict, objection
 from .lexicon import find_word, governed, tokens
 
 _HEDGED = Voice(reported=False, direct=False, cue=None, speaker=None, hedges=("hedge",))
-_OWN_CUE = re.compile(r"\b(?:reportedly|allegedly|according\s+to|sources?\s+(?:say|said|says))\b", re.I)
+_OWN_CUE = re.compile(
+    r"\b(?:reportedly|allegedly|according\s+to|says?|said|told|announced|claimed|added|warned)\b", re.I
+)
+_PRONOUN_SPEAKER = re.compile(r"^\s*(?:he|she|they|it|we)\s+(?:says?|said|told|added|warned)\b", re.I)
 
 
 def _hedge_scopes(text: str) -> list[tuple[str, str | None]]:
@@ -52,19 +56,36 @@ def attribution(statement: str, evidence: Evidence) -> Verdict | None:
     found = voices(evidence)
     reported = [v for v in found if v.reported]
     if reported and len(reported) == len(found):
-        if not any(claim_attributes(statement, v) for v in reported):
+        if not any(_keeps_voice(statement, v) for v in reported):
             return objection(
                 "attribution", f"the source reports it{_by(reported[0])}, the statement states it as fact"
             )
-    if all(claim_misattributes(statement, v) for v in found):
+    if all(claim_misattributes(statement, v) or _other_speaker(statement, v) for v in found):
         return objection(
             "attribution", f"the statement names a speaker the source does not give{_by(found[0])}"
         )
-    if not reported and (cue := _OWN_CUE.search(statement)):
+    cue = _OWN_CUE.search(statement)
+    if not reported and cue and not re.search(rf"\b{cue.group()}\b", evidence.context, re.I):
         return objection(
             "attribution", f'the statement says "{cue.group()}", the source says it in its own voice'
         )
     return None
+
+
+def _other_speaker(statement: str, voice: Voice) -> bool:
+    """The statement reports someone saying it, but not the source's speaker ("The city council said ..."
+    for what the readers' association complained); a pronoun ("They said ...") is not checked."""
+    if voice.speaker is None or not _OWN_CUE.search(statement) or _PRONOUN_SPEAKER.search(statement):
+        return False
+    return not mentions(statement, voice.speaker.name)
+
+
+def _keeps_voice(statement: str, voice: Voice) -> bool:
+    """A reporting cue or a speaker with a verb of view, or the source's own cue ("found", "complained")."""
+    if claim_attributes(statement, voice):
+        return True
+    cue = voice.cue or ""
+    return bool(cue) and re.search(rf"\b{re.escape(cue)}\b", statement, re.I) is not None
 
 
 def _by(voice: Voice) -> str:
