@@ -56,8 +56,7 @@ def _qualified_numbers(words: tuple[str, ...]) -> list[tuple[str, str | None, st
         if qualifier and qualifier[0] in ("over", "under") and counted in TIME_UNITS:
             qualifier = None  # "over two years": a duration, not "more than two"
         name = qualifier[0] if qualifier else _trailing(words, i)
-        year = len(word) == 4 and word.isdigit() and 1000 <= int(word) < 2200
-        found.append((value, name, None if word == "one" or year else counted, i))
+        found.append((value, name, None if word == "one" else counted, i))
     return found
 
 
