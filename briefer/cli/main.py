@@ -9,6 +9,7 @@ import click
 
 from .._version import __version__
 from .brief import brief
+from .check import check
 from .digest import digest, schedule
 from .doctor import doctor, serve
 from .logs import logs
@@ -26,7 +27,7 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-for command in (brief, doctor, serve, digest, schedule, templates, verify, logs):
+for command in (brief, check, doctor, serve, digest, schedule, templates, verify, logs):
     cli.add_command(command)
 
 
