@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/entailment.py               # words, structural (with and without roles), llm
     .venv/bin/python benchmarks/entailment.py --no-llm      # skip the model
-    .venv/bin/python benchmarks/entailment.py --llm-limit 20
+    .venv/bin/python benchmarks/entailment.py --llm-limit 40   # the model on 40 statements only
 
 On tests/data/entailment/set.jsonl (statements with cited spans, labelled
 supported / not_supported, each wrong one with its error type) prints, per
@@ -69,6 +69,15 @@ def report(name: str, rows: list[tuple[dict, Evidence]], verdicts: list[Verdict]
     for r, v in false_rejects:
         print(f"  [{v.check}] {r['statement']}  -- {v.reason}")
     print(f"accuracy {correct / len(rows):.1%}   balanced accuracy {(tpr + tnr) / 2:.1%}")
+    held = [(r, v) for (r, _), v in zip(rows, verdicts, strict=True) if r.get("heldout")]
+    if held:
+        rejects = sum(r["label"] == "supported" and not v.ok for r, v in held)
+        accepts = sum(r["label"] == "not_supported" and v.ok for r, v in held)
+        faithful = sum(r["label"] == "supported" for r, _ in held)
+        print(
+            f"held out (written after the checks were tuned): false rejects {rejects} of {faithful},"
+            f" false accepts {accepts} of {len(held) - faithful}"
+        )
     caught = Counter(v.check for _, v in wrong if not v.ok)
     print("deciding check on caught statements: " + ", ".join(f"{k} {n}" for k, n in caught.most_common()))
 
@@ -87,7 +96,7 @@ def llm_rows(rows: list[tuple[dict, Evidence]], limit: int | None) -> None:
     from briefer.config import load_settings
     from briefer.runtime import Runtime
 
-    chosen = rows[:limit] if limit else rows
+    chosen = rows[:: max(1, len(rows) // limit)][:limit] if limit else rows  # spread over the set
     runtime = Runtime.resolve(load_settings({}))
     try:
         with runtime.backend() as backend:
@@ -105,7 +114,7 @@ def llm_rows(rows: list[tuple[dict, Evidence]], limit: int | None) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-llm", action="store_true", help="skip the model row")
-    parser.add_argument("--llm-limit", type=int, help="judge only the first N statements with the model")
+    parser.add_argument("--llm-limit", type=int, help="judge only N statements (spread over the set) with the model")
     args = parser.parse_args()
     rows = load()
     print(f"{len(rows)} statements, {sum(r['label'] == 'supported' for r, _ in rows)} faithful ({SET.name})")

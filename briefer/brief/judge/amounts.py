@@ -36,6 +36,13 @@ SWEEPING = table(
 )
 _SAME = {"all": "every each entire whole everyone everything", "every": "all each", "each": "all every"}
 TIME_UNITS = frozenset("years year months month weeks week days day hours hour decades decade".split())
+# What a number measures: always checked. Another counted noun is checked when the source has it
+# somewhere ("ten years" where the source's 10 counts votes), not when it may be a synonym ("ships").
+UNITS = frozenset(
+    """year month week day hour minute second decade centurie century metre meter kilometre kilometer mile
+    foot feet inch kilogram kilo gram tonne ton pound euro dollar crown franc yen percent litre liter
+    hectare acre""".split()
+)
 MULTIPLIERS = frozenset("hundred thousand million billion trillion dozen".split())
 # Words after a number that are not what it counts.
 _ADJECTIVES = frozenset("new more additional extra other further last first".split())
@@ -128,15 +135,23 @@ def _sweeping(statement: str, evidence: Evidence) -> Verdict | None:
 
 
 def numbers(statement: str, evidence: Evidence) -> Verdict | None:
-    """Each number of the statement occurs in the source counting the same thing."""
+    """Each number of the statement occurs in the source counting the same thing (a unit always, another
+    noun when the source has it: "two ships" may be the source's "two vessels")."""
     source = tokens(evidence.context)
     places = [(v, i) for v, _, _, i in _qualified_numbers(source)]
     said = tokens(statement)
+    if swapped := _swapped_score(said, source):
+        return objection(
+            "numbers",
+            f'the source says "{swapped[1]} to {swapped[0]}", the statement "{swapped[0]} to {swapped[1]}"',
+            *swapped,
+        )
     for value, _, noun, at in _qualified_numbers(said):
         spots = [i for v, i in places if v == value]
         if not spots:
             continue  # a missing number is the words check's to report
-        if noun is not None and not any(_counts(source, i, noun) for i in spots):
+        strict = noun is not None and (noun.rstrip("s") in UNITS or any(same_word(w, noun) for w in source))
+        if strict and not any(_counts(source, i, noun) for i in spots):
             return objection("numbers", f"the source's {value} does not count {noun}", value, noun)
         rate = _rate(said, at)
         if rate and not any(_rate(source, i) in (rate, None) for i in spots):
@@ -144,6 +159,22 @@ def numbers(statement: str, evidence: Evidence) -> Verdict | None:
             return objection(
                 "numbers", f"the source says {value} a {theirs}, the statement {value} a {rate}", rate
             )
+    return None
+
+
+def _swapped_score(said: tuple[str, ...], source: tuple[str, ...]) -> tuple[str, str] | None:
+    """A vote or score the other way round: "14 to 31" where the source says "31 to 14"."""
+    pairs = {(source[i], source[i + 2]) for i in range(len(source) - 2) if source[i + 1] == "to"}
+    for i in range(len(said) - 2):
+        a, b = said[i], said[i + 2]
+        if (
+            said[i + 1] == "to"
+            and a[:1].isdigit()
+            and b[:1].isdigit()
+            and (b, a) in pairs
+            and (a, b) not in pairs
+        ):
+            return a, b
     return None
 
 

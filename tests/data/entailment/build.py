@@ -16,12 +16,14 @@ ROOT = HERE.parents[2]
 def parse(cases: str) -> list[dict]:
     """The labelled pairs of ``cases`` (the format its header describes), spans as offsets."""
     rows: list[dict] = []
-    article, text, spans = "", "", []
+    article, text, spans, heldout = "", "", [], False
     for n, line in enumerate(cases.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         mark, _, rest = line.partition(" ")
-        if mark == "@":
+        if line.strip() == "% heldout":
+            heldout = True
+        elif mark == "@":
             article, spans = rest.strip(), []
             text = (ROOT / article).read_text(encoding="utf-8")
         elif mark in (">", ">+"):
@@ -36,6 +38,7 @@ def parse(cases: str) -> list[dict]:
                     "label": "supported" if mark == "+" else "not_supported",
                     "type": kind.strip(),
                 }
+                | ({"heldout": True} if heldout else {})
             )
         else:
             raise ValueError(f"cases.txt line {n}: cannot read {line!r}")
