@@ -114,7 +114,9 @@ def llm_rows(rows: list[tuple[dict, Evidence]], limit: int | None) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-llm", action="store_true", help="skip the model row")
-    parser.add_argument("--llm-limit", type=int, help="judge only N statements (spread over the set) with the model")
+    parser.add_argument(
+        "--llm-limit", type=int, help="judge only N statements (spread over the set) with the model"
+    )
     args = parser.parse_args()
     rows = load()
     print(f"{len(rows)} statements, {sum(r['label'] == 'supported' for r, _ in rows)} faithful ({SET.name})")
