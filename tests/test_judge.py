@@ -29,6 +29,7 @@ Ticket sales fell 12 percent last year.
 The pier café is expected to reopen in June.
 The ferry company will run extra boats until the pier reopens.
 The owner reportedly sold the café to a Bergen chef.
+The operator, Pier Holdings, plans to repaint the railings and says a new kiosk will follow.
 """
 
 
@@ -46,6 +47,9 @@ SALES = cite("Ticket sales fell 12 percent last year.")
 CAFE = cite("The pier café is expected to reopen in June.")
 FERRY = cite("The ferry company will run extra boats until the pier reopens.")
 CAFE_SOLD = cite("The owner reportedly sold the café to a Bergen chef.")
+RAILINGS = cite(
+    "The operator, Pier Holdings, plans to repaint the railings and says a new kiosk will follow."
+)
 
 FAITHFUL = [
     ("The harbour board said the Halsey pier was closed on Monday after waves damaged its deck.", CLOSED),
@@ -57,6 +61,7 @@ FAITHFUL = [
     ("The pier café is expected to reopen in June.", CAFE),
     ("The ferry company will run extra boats until the pier reopens.", FERRY),
     ("The owner reportedly sold the café to a chef from Bergen.", CAFE_SOLD),
+    ("Pier Holdings plans to repaint the railings.", RAILINGS),  # before "says": the article's own voice
 ]
 
 WRONG = [
@@ -74,6 +79,7 @@ WRONG = [
     ("The Halsey pier was closed on Monday after waves damaged its deck.", CLOSED, "attribution"),
     ("Ticket sales fell 12 percent last year, the harbour board said.", SALES, "attribution"),
     ("Reportedly, ticket sales fell 12 percent last year.", SALES, "attribution"),
+    ("A new kiosk will follow the repainting of the railings.", RAILINGS, "attribution"),
     ("Board engineer Maja Lind said repairs could take at least six weeks in Oslo.", REPAIRS, "words"),
 ]
 

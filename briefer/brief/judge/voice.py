@@ -13,7 +13,7 @@ import re
 from ..attribution import Voice, claim_attributes, claim_keeps_hedge, claim_misattributes, hedges_in, voice_of
 from ..statement import mentions
 from .base import Evidence, Verdict, objection
-from .lexicon import find_word, governed, tokens
+from .lexicon import find_word, governed, is_content, tokens
 
 _HEDGED = Voice(reported=False, direct=False, cue=None, speaker=None, hedges=("hedge",))
 _OWN_CUE = re.compile(
@@ -54,7 +54,7 @@ def voices(evidence: Evidence) -> list[Voice]:
 def attribution(statement: str, evidence: Evidence) -> Verdict | None:
     """A reported span stated as fact (a dropped "X said"), the wrong speaker, or a cue the source lacks."""
     found = voices(evidence)
-    reported = [v for v in found if v.reported]
+    reported = [v for v in found if v.reported and not _before_the_cue(statement, evidence, v)]
     if reported and len(reported) == len(found):
         if not any(_keeps_voice(statement, v) for v in reported):
             return objection(
@@ -70,6 +70,24 @@ def attribution(statement: str, evidence: Evidence) -> Verdict | None:
             "attribution", f'the statement says "{cue.group()}", the source says it in its own voice'
         )
     return None
+
+
+def _before_the_cue(statement: str, evidence: Evidence, voice: Voice) -> bool:
+    """Does the statement only say what the speaker does before the cue, in the article's voice?
+
+    "Nordlit Materials plans to invest 420 million euros" from "Nordlit Materials plans to invest
+    420 million euros and says the plant will employ ...": only what follows "says" is reported.
+    """
+    speaker, text = voice.speaker, evidence.text
+    if speaker is None or not voice.cue:
+        return False
+    ends = [e for s, e in evidence.sentences if s <= speaker.start < e]
+    cue = text.find(voice.cue, speaker.end, ends[0]) if ends else -1
+    if cue < 0:
+        return False
+    middle = tokens(text[speaker.end : cue])
+    said = [w for w in tokens(statement) if is_content(w) and not mentions(w, speaker.name)]
+    return len(said) >= 2 and all(find_word(middle, w) is not None for w in said)
 
 
 def _other_speaker(statement: str, voice: Voice) -> bool:
