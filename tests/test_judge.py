@@ -79,7 +79,7 @@ WRONG = [
     ("The Halsey pier was closed on Monday after waves damaged its deck.", CLOSED, "attribution"),
     ("Ticket sales fell 12 percent last year, the harbour board said.", SALES, "attribution"),
     ("Reportedly, ticket sales fell 12 percent last year.", SALES, "attribution"),
-    ("A new kiosk will follow the repainting of the railings.", RAILINGS, "attribution"),
+    ("A new kiosk will follow.", RAILINGS, "attribution"),
     ("Board engineer Maja Lind said repairs could take at least six weeks in Oslo.", REPAIRS, "words"),
 ]
 
