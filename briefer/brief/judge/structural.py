@@ -9,6 +9,7 @@ words) runs last.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from ...language import language
@@ -18,7 +19,7 @@ from .amounts import numbers, quantifier
 from .base import Check, Evidence, Verdict, objection, register_check
 from .mood import direction, modality, polarity
 from .roles import roles
-from .voice import attribution, hedge
+from .voice import attribution, hedge, speaker_words
 
 
 @lru_cache(maxsize=16)
@@ -30,10 +31,18 @@ def words(statement: str, evidence: Evidence) -> Verdict | None:
     """Names, numbers and most content words of the statement occur in its spans."""
     lang = language(evidence.language)
     names = _names(evidence.text) if lang.cased else None
-    missing = unsupported_terms(statement, evidence.cited, names, lang)
+    missing = unsupported_terms(_unattributed(statement, evidence), evidence.cited, names, lang)
     if not missing:
         return None
     return objection("words", f"the cited text does not say: {', '.join(missing)}", *missing)
+
+
+def _unattributed(statement: str, evidence: Evidence) -> str:
+    """The statement without the source's speaker and role ("Shin Beom-chul, senior fellow at ..., says"):
+    who says it is the attribution check's, and the speaker may stand outside the cited spans."""
+    for said in sorted(speaker_words(evidence), key=len, reverse=True):
+        statement = re.sub(re.escape(said), " ", statement, flags=re.I) if len(said) > 2 else statement
+    return statement
 
 
 def english_only(check: Check) -> Check:

@@ -95,7 +95,23 @@ def _other_speaker(statement: str, voice: Voice) -> bool:
     for what the readers' association complained); a pronoun ("They said ...") is not checked."""
     if voice.speaker is None or not _OWN_CUE.search(statement) or _PRONOUN_SPEAKER.search(statement):
         return False
-    return not mentions(statement, voice.speaker.name)
+    role = voice.speaker.role or ""
+    return not mentions(statement, voice.speaker.name) and not (role and _names_role(statement, role))
+
+
+def _names_role(statement: str, role: str) -> bool:
+    """Does the statement name the speaker by the role the source gives ("Nordlit's chief executive")?"""
+    words = [w for w in tokens(role) if is_content(w)]
+    return bool(words) and all(find_word(tokens(statement), w) is not None for w in words)
+
+
+def speaker_words(evidence: Evidence) -> list[str]:
+    """The speakers (with their roles) the source gives its cited spans, as it writes them."""
+    found = []
+    for voice in voices(evidence):
+        if voice.speaker is not None:
+            found += [voice.speaker.name] + ([voice.speaker.role] if voice.speaker.role else [])
+    return found
 
 
 def _keeps_voice(statement: str, voice: Voice) -> bool:
