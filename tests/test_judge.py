@@ -112,6 +112,15 @@ def test_a_negation_in_another_clause_does_not_object():
     assert structural_verdict("Trucks are allowed on the bridge.", evidence).check == "polarity"
 
 
+def test_a_month_and_a_number_are_not_a_modal_and_a_negation():
+    text = "The hearing was set for May 12. The council met in May at No 10 Harbour Street.\n"
+    hearing = cite("The hearing was set for May 12.", text)
+    council = cite("The council met in May at No 10 Harbour Street.", text)
+    assert structural_verdict("The hearing was set for May 12.", hearing).ok
+    assert structural_verdict("The council met at No 10 Harbour Street in May.", council).ok
+    assert structural_verdict("The council will meet in May.", council).check == "modality"
+
+
 def test_a_duration_is_not_a_qualifier_and_or_more_is_one():
     text = "The union wants a raise of 9 percent over two years. Repairs may take six weeks or more.\n"
     raise_ = cite("The union wants a raise of 9 percent over two years.", text)

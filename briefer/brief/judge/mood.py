@@ -53,7 +53,7 @@ def negations(text: str) -> list[tuple[str, str | None]]:
     return [
         (" ".join(words[s:e]), governed(words, e - 1))
         for s, e, _ in find_phrases(words, NEGATION)
-        if s not in idioms
+        if s not in idioms and not (words[s] == "no" and e < len(words) and words[e][:1].isdigit())
     ]
 
 
@@ -109,8 +109,23 @@ def modals(text: str) -> list[tuple[str, str, str | None]]:
     """``(modal, class, governed word)`` of every modal in ``text``."""
     words = tokens(text)
     return [
-        (" ".join(words[s:e]), kind, governed(words, e - 1)) for s, e, kind in find_phrases(words, MODALS)
+        (" ".join(words[s:e]), kind, governed(words, e - 1))
+        for s, e, kind in find_phrases(words, MODALS)
+        if not _a_noun(words, s, e)
     ]
+
+
+_BEFORE_NOUN = frozenset(
+    "in on of since until by early late mid last next this the a his her their its own".split()
+)
+
+
+def _a_noun(words: tuple[str, ...], s: int, e: int) -> bool:
+    """ "in May", "May 12", "the will of the people": a month or a noun, not a modal."""
+    if e - s > 1:
+        return False
+    after = words[e] if e < len(words) else ""
+    return (s > 0 and words[s - 1] in _BEFORE_NOUN) or after[:1].isdigit()
 
 
 def modality(statement: str, evidence: Evidence) -> Verdict | None:
