@@ -62,6 +62,7 @@ FAITHFUL = [
     ("The ferry company will run extra boats until the pier reopens.", FERRY),
     ("The owner reportedly sold the café to a chef from Bergen.", CAFE_SOLD),
     ("Pier Holdings plans to repaint the railings.", RAILINGS),  # before "says": the article's own voice
+    ("The board engineer said repairs could take at least six weeks.", REPAIRS),  # the speaker's role
 ]
 
 WRONG = [
@@ -80,6 +81,7 @@ WRONG = [
     ("Ticket sales fell 12 percent last year, the harbour board said.", SALES, "attribution"),
     ("Reportedly, ticket sales fell 12 percent last year.", SALES, "attribution"),
     ("A new kiosk will follow.", RAILINGS, "attribution"),
+    ("The harbour board said repairs could take at least six weeks.", REPAIRS, "attribution"),
     ("Board engineer Maja Lind said repairs could take at least six weeks in Oslo.", REPAIRS, "words"),
 ]
 

@@ -108,7 +108,7 @@ def _names_role(statement: str, role: str) -> bool:
     """Does the statement name the speaker by the role the source gives ("Nordlit's chief executive")?"""
     words = [w for w in tokens(role) if is_content(w)]
     found = sum(find_word(tokens(statement), w) is not None for w in words)
-    return bool(words) and found >= max(1, len(words) / 2)
+    return bool(words) and found >= 0.75 * len(words)
 
 
 def speaker_words(evidence: Evidence) -> list[str]:
