@@ -172,7 +172,7 @@ def _clashes(said: Clause, source: Clause, known: tuple[str, ...]) -> bool:
 
 def roles(statement: str, evidence: Evidence) -> Verdict | None:
     """A statement clause whose subject or object disagrees with every source clause of its predicate."""
-    if parser() is None:
+    if _verbatim(statement, evidence) or parser() is None:
         return None
     source = _clauses_of(evidence.context)
     known = tuple(w for w in tokens(evidence.context) if is_content(w))
@@ -187,6 +187,12 @@ def roles(statement: str, evidence: Evidence) -> Verdict | None:
         if same and all(_clashes(clause, c, known) for c in same):
             return objection("roles", _reason(clause, same[0]), *sorted(agent or patient or ()))
     return None
+
+
+def _verbatim(statement: str, evidence: Evidence) -> bool:
+    """Is the statement the source's own words, in order (a quote)? Then nobody's role can have changed."""
+    said, source = " ".join(tokens(statement)), " ".join(tokens(evidence.context))
+    return f" {said} " in f" {source} "
 
 
 @lru_cache(maxsize=256)
