@@ -217,3 +217,12 @@ def test_who_does_what_to_whom(statement, ok):
 def test_the_parser_model_is_the_pinned_one():
     folder = roles_module.model_folder()
     assert folder is not None and roles_module.data_digest(folder) == roles_module.MODEL_DIGEST
+
+
+def test_a_quote_of_the_source_is_never_parsed(monkeypatch):
+    calls = []
+    monkeypatch.setattr(roles_module, "parser", lambda: calls.append(1))
+    assert roles_module.roles("Repairs could take at least six weeks", REPAIRS) is None
+    assert calls == []
+    roles_module.roles("Maja Lind repaired the weeks.", REPAIRS)
+    assert calls == [1]
