@@ -98,6 +98,7 @@ def llm_rows(rows: list[tuple[dict, Evidence]], limit: int | None) -> None:
     """(c): the llm judge on the configured backend, one request per article's statements."""
     from briefer.brief.judge import get_judge
     from briefer.config import load_settings
+    from briefer.errors import LLMError
     from briefer.runtime import Runtime
 
     chosen = rows[:: max(1, len(rows) // limit)][:limit] if limit else rows  # spread over the set
@@ -107,10 +108,17 @@ def llm_rows(rows: list[tuple[dict, Evidence]], limit: int | None) -> None:
             judge = get_judge("llm", backend)
             start = time.perf_counter()
             verdicts: list[Verdict] = []
+            failed = 0
             for article in dict.fromkeys(r["article"] for r, _ in chosen):
                 batch = [(r["statement"], e) for r, e in chosen if r["article"] == article]
-                verdicts += judge.judge(batch)
-            report(f"structural + llm ({backend.model})", chosen, verdicts, time.perf_counter() - start)
+                try:
+                    verdicts += judge.judge(batch)
+                except LLMError as exc:  # that batch keeps its structural verdicts, and is counted
+                    failed += len(batch)
+                    print(f"(a batch of {len(batch)} got no usable answer: {exc})")
+                    verdicts += [structural_verdict(s, e) for s, e in batch]
+            name = f"structural + llm ({backend.model}; {failed} statements without an answer)"
+            report(name, chosen, verdicts, time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - a benchmark row that cannot run says why and the rest stands
         print(f"\n== structural + llm: skipped ({type(exc).__name__}: {exc})")
 

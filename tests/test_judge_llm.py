@@ -72,3 +72,15 @@ def test_an_unusable_answer_raises(reply, message):
     items = [GOOD, ALSO_GOOD] if "2 verdicts" in message else [GOOD]
     with pytest.raises(LLMError, match=message):
         LLMJudge(FakeBackend(reply)).judge(items)
+
+
+def test_a_cut_off_answer_is_asked_again_with_twice_the_budget_then_fails():
+    from briefer.llm.base import ChatResult
+
+    cut = ChatResult(content='{"verdicts": [', finish_reason="length")
+    backend = FakeBackend(cut, answer((1, "supported", [])))
+    assert LLMJudge(backend).judge([GOOD])[0].check == "llm"
+    first, second = backend.history
+    assert second.max_tokens == 2 * first.max_tokens
+    with pytest.raises(LLMError, match="cut off"):
+        LLMJudge(FakeBackend(cut, cut)).judge([GOOD])

@@ -13,24 +13,27 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import Field, ValidationError
 
 from ...errors import ConfigError, LLMError
-from ...llm.base import Backend, ChatRequest
+from ...llm.base import Backend, ChatRequest, ChatResult
 from ...models import Strict
 from ...resources import resource_dir
 from .base import Evidence, Verdict, structural_verdict
 
-TOKENS_PER_VERDICT = 60  # an answer's budget: {"n": 3, "unsupported": [...], "label": "not_supported"}
-MAX_WORDS = 8
+# An answer's budget per statement: {"n": 3, "unsupported": [up to 4 words of 40 characters], "label": ...};
+# doubled once when an answer is cut off (the embedded model likes to copy whole sentences).
+TOKENS_PER_VERDICT = 96
+MAX_WORDS = 4
+MAX_WORD_CHARS = 40
 
 
 class StatementVerdict(Strict):
     n: int = Field(ge=1)
-    unsupported: list[str] = Field(max_length=MAX_WORDS)
+    unsupported: list[Annotated[str, Field(max_length=MAX_WORD_CHARS)]] = Field(max_length=MAX_WORDS)
     label: Literal["supported", "partly", "not_supported"]
 
 
@@ -106,15 +109,7 @@ class LLMJudge:
 
     def ask(self, items: Sequence[tuple[str, Evidence]]) -> list[Verdict]:
         """The model's verdicts on ``items``, in order (one request)."""
-        request = ChatRequest(
-            messages=judge_messages(items),
-            schema=judgement_schema(len(items)),
-            schema_name="judgement",
-            max_tokens=TOKENS_PER_VERDICT * len(items) + 32,
-        )
-        result = self.backend.chat(request)
-        if result.finish_reason == "length":
-            raise LLMError(f"the judge's answer was cut off at {request.max_tokens} tokens")
+        result = self._complete(items)
         try:
             answer = Judgement.model_validate_json(result.content)
         except ValidationError as exc:
@@ -123,6 +118,20 @@ class LLMJudge:
         if sorted(by_number) != list(range(1, len(items) + 1)):
             raise LLMError(f"the judge answered {len(answer.verdicts)} verdicts for {len(items)} statements")
         return [_verdict(by_number[n + 1], statement) for n, (statement, _) in enumerate(items)]
+
+    def _complete(self, items: Sequence[tuple[str, Evidence]]) -> ChatResult:
+        budget = TOKENS_PER_VERDICT * len(items) + 32
+        for attempt in range(2):
+            request = ChatRequest(
+                messages=judge_messages(items),
+                schema=judgement_schema(len(items)),
+                schema_name="judgement",
+                max_tokens=budget * (attempt + 1),
+            )
+            result = self.backend.chat(request)
+            if result.finish_reason != "length":
+                return result
+        raise LLMError(f"the judge's answer was cut off at {request.max_tokens} tokens")
 
 
 def _verdict(answer: StatementVerdict, statement: str) -> Verdict:
