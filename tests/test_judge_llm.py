@@ -18,7 +18,7 @@ WRONG = ("Board engineer Maja Lind said repairs will take at least six weeks.", 
 
 
 def answer(*verdicts):
-    return {"verdicts": [{"n": n, "unsupported": words, "label": label} for n, label, words in verdicts]}
+    return {"verdicts": [{"n": n, "label": label, "unsupported": words} for n, label, words in verdicts]}
 
 
 def test_only_the_statements_the_checks_pass_reach_the_model_in_one_request():

@@ -33,8 +33,10 @@ MAX_WORD_CHARS = 40
 
 class StatementVerdict(Strict):
     n: int = Field(ge=1)
-    unsupported: list[Annotated[str, Field(max_length=MAX_WORD_CHARS)]] = Field(max_length=MAX_WORDS)
+    # The label first: asked to list words first, the embedded model copied whole sentences and then
+    # called nearly every statement "partly" supported (benchmarks/entailment.py).
     label: Literal["supported", "partly", "not_supported"]
+    unsupported: list[Annotated[str, Field(max_length=MAX_WORD_CHARS)]] = Field(max_length=MAX_WORDS)
 
 
 class Judgement(Strict):
