@@ -27,7 +27,7 @@ LAYERS = [
     {"briefer.state"},
     {"briefer.llm"},
     {"briefer.sources"},
-    {"briefer.brief"},
+    {"briefer.brief", "briefer.brief.judge"},
     {"briefer.output"},
     {"briefer.runtime", "briefer.verify"},
     {"briefer.digest"},

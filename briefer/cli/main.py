@@ -9,6 +9,7 @@ import click
 
 from .._version import __version__
 from .brief import brief
+from .check import check
 from .deliver import deliver
 from .digest import digest, schedule
 from .doctor import doctor, serve
@@ -27,7 +28,7 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-for command in (brief, doctor, serve, digest, schedule, deliver, templates, verify, logs):
+for command in (brief, check, doctor, serve, digest, schedule, deliver, templates, verify, logs):
     cli.add_command(command)
 
 
