@@ -86,8 +86,22 @@ def wanted(body: dict[str, Any]) -> int:
     return max(1, int(facts.get("minItems", 1)))
 
 
+def quote_choices(body: dict[str, Any]) -> list[str] | None:
+    """The sentences a quote-mode schema lets the model pick (its ``enum``); None for a paraphrase schema."""
+    fmt = body.get("response_format") or {}
+    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
+    item = schema.get("properties", {}).get("facts", {}).get("items", {})
+    return item.get("properties", {}).get("quote", {}).get("enum")
+
+
 def extraction(body: dict[str, Any]) -> dict[str, Any]:
-    """Facts that quote plain sentences of the chunk verbatim (the first sentence if none is plain)."""
+    """Facts that quote plain sentences of the chunk verbatim (the first sentence if none is plain).
+
+    In quote mode (the schema's ``quote`` is an enum of the chunk's sentences) the answer picks from those."""
+    choices = quote_choices(body)
+    if choices is not None:
+        plain = [s for s in choices if len(s.split()) >= 6 and not _AVOID.search(s)]
+        return {"facts": [{"quote": s} for s in (plain or choices)[: wanted(body)]]}
     sentences = [s.strip() for s in _SENTENCE.findall(chunk_of(body))]
     plain = [s for s in sentences if len(s.split()) >= 6 and not _AVOID.search(s)]
     chosen = (plain or sentences or ["(empty chunk)"])[: wanted(body)]

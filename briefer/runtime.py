@@ -21,6 +21,7 @@ from typing import Any
 from .brief.chunking import estimate_tokens
 from .brief.context import ArticleContext
 from .brief.extract import ExtractOptions, first_request
+from .brief.judged import registry_judge
 from .brief.pipeline import article_chunks, article_languages, brief_article
 from .brief.prompts import chunk_messages, facts_wanted, load_prompts
 from .config import Settings
@@ -216,6 +217,11 @@ class Runtime:
         """``article`` briefed as this run resolved it: chunk size, options and chunk concurrency
         (``concurrency`` overrides the last; ``hooks`` are :func:`brief_article`'s progress callbacks)."""
         chunks_at_once = self.chunk_concurrency if concurrency is None else concurrency
+        if self.options.statements == "paraphrase" and "judge" not in hooks:
+            # Paraphrases render only after the judge passes them: the structural checks always, and
+            # with ``judge = "llm"`` the model too; one that fails becomes the quote of its spans.
+            code = self.languages(article)[0].code
+            hooks["judge"] = registry_judge(self.settings.judge, backend, article.text, code)
         return brief_article(
             article,
             backend,

@@ -89,7 +89,7 @@ WRONG = [
 @pytest.mark.parametrize("statement, evidence", FAITHFUL)
 def test_a_faithful_statement_is_supported(statement, evidence):
     verdict = structural_verdict(statement, evidence)
-    assert verdict == Verdict("supported", check="structural")
+    assert verdict.ok and verdict.check in ("structural", "quoted")  # "quoted": the source's own words, whole
     assert verdict.ok
 
 

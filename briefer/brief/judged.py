@@ -26,6 +26,24 @@ log = logging.getLogger("briefer")
 Judge = Callable[[list[tuple[str, list[Span]]]], Sequence[Any]]
 
 
+def registry_judge(name: str, backend: Any, text: str, language: str) -> Judge:
+    """The judge registered as ``name`` (:mod:`briefer.brief.judge`: ``none`` runs the structural checks,
+    ``llm`` asks ``backend`` about what they pass) as the pipeline's hook for one article's ``text``.
+
+    The pipeline, ``briefer verify`` and ``briefer check`` run this one chain of checks."""
+    from .judge import Evidence, get_judge
+
+    judge = get_judge(name, backend)
+
+    def ask(items: list[tuple[str, list[Span]]]) -> Sequence[Any]:
+        cited = [
+            (s, Evidence(text, tuple((sp.start, sp.end) for sp in spans), language)) for s, spans in items
+        ]
+        return judge.judge(cited)
+
+    return ask
+
+
 def content_spans(fact: GroundedFact) -> list[Span]:
     """A fact's cited spans without its speaker's name."""
     return [g.span for g in fact.grounded if (g.span.start, g.span.end) != fact.speaker_span]

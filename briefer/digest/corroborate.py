@@ -16,8 +16,9 @@ alike. Two things it cannot see, done here:
   reports' spans support.
 
 :func:`supports` is the one place the statement checks are called from
-the digest: today the word checks of :func:`briefer.brief.support.unsupported_terms`;
-the structural judge plugs in there as one more call.
+the digest: the word checks of :func:`briefer.brief.support.unsupported_terms`, then the
+structural checks of meaning that the pipeline and ``briefer verify`` run
+(:func:`briefer.brief.judge.structural_verdict`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..brief.judge import Evidence, structural_verdict
 from ..brief.sourcetext import article_names
 from ..brief.support import unsupported_terms
 from ..groups import connected_groups
@@ -50,7 +52,9 @@ def supports(statement: str, text: str, spans: Sequence[tuple[int, int]], langua
     if not spans:
         return False
     evidence = " ".join(text[s:e] for s, e in spans)
-    return not unsupported_terms(statement, evidence, _names(text, language), language_of(language))
+    if unsupported_terms(statement, evidence, _names(text, language), language_of(language)):
+        return False
+    return structural_verdict(statement, Evidence(text, tuple(spans), language)).ok
 
 
 def figures(statement: str) -> set[tuple[str, str]]:

@@ -5,8 +5,10 @@ reader who doubts it should not need the model or the pipeline to check it.
 Verification recomputes every invariant from the article text alone:
 
 1. every span is the exact text at its offsets (invariant 1);
-2. every fact cites spans that exist, and its claim names nothing (no name,
-   number or date) that its spans do not (invariants 2 and 6);
+2. every fact cites spans that exist, its claim names nothing (no name,
+   number or date) that its spans do not, and its statement passes the
+   pipeline's structural checks of meaning (negation, modality, quantifiers,
+   numbers, hedges, who does what: :mod:`briefer.brief.judge`; invariants 2, 6, 7);
 3. reported speech keeps its speaker: the voice read from the source around
    the cited spans must agree with the stored attribution, and the statement
    must name the speaker or carry a reporting cue (invariant 6);
@@ -29,6 +31,7 @@ from typing import Any
 from ..brief.attribution import claim_attributes, claim_keeps_hedge, claim_misattributes
 from ..brief.check import _voice as source_voice  # the pipeline's own reading of a fact's voice
 from ..brief.context import ArticleContext
+from ..brief.judge import Evidence, structural_verdict
 from ..brief.support import unsupported_terms
 from ..language import language
 from ..models import Article, Brief, Citation, Fact, Span
@@ -104,9 +107,21 @@ def fact_problems(
         problems.append(f"its spans {_markers(fact.citations)} do not say {', '.join(missing)}")
     if not carries(fact.statement or fact.claim, fact.claim):
         problems.append("the statement does not say what the claim says")
+    if not ctx.translated:  # a claim in another language than its spans is held to its names and numbers
+        problems += meaning_problems(fact.statement or fact.claim, ctx.text, content, ctx.language.code)
     if not ctx.language.english:  # the voice is read from English cues only (briefer.brief.check)
         return problems
     return problems + attribution_problems(fact, content, cites, ctx)
+
+
+def meaning_problems(statement: str, text: str, content: list[Any], code: str) -> list[str]:
+    """Does the statement say what its spans say? The structural checks of the pipeline's judge
+    (:func:`briefer.brief.judge.structural_verdict`), naming the check that objects. Who says it is
+    checked by :func:`attribution_problems`, with the reading of the source the pipeline used, and the
+    words of the claim by :func:`fact_problems` itself."""
+    evidence = Evidence(text, tuple((c.span.start, c.span.end) for c in content), code)
+    verdict = structural_verdict(statement, evidence, skip=("attribution", "words"))
+    return [] if verdict.ok else [f"{verdict.check}: {verdict.reason or 'its spans do not say this'}"]
 
 
 def citation_problem(ids: list[int], cites: dict[int, Any], broken: set[int], holder: str) -> str | None:

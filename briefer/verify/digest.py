@@ -14,7 +14,16 @@ from typing import Any
 from ..brief.context import ArticleContext
 from ..brief.support import unsupported_terms
 from ..output.check import uncited_statements
-from . import _duplicates, _markers, brief_context, carries, citation_problem, span_problem, verify_brief
+from . import (
+    _duplicates,
+    _markers,
+    brief_context,
+    carries,
+    citation_problem,
+    meaning_problems,
+    span_problem,
+    verify_brief,
+)
 
 
 def verify_digest(digest: Any, markdown: str | None = None) -> list[str]:
@@ -91,4 +100,21 @@ def _digest_fact(
         problems.append(f"its spans {_markers(fact.citations)} do not say {', '.join(missing)}")
     if not carries(fact.statement or fact.claim, fact.claim):
         problems.append("the statement does not say what the claim says")
+    return problems + _backing(fact, used, contexts)
+
+
+def _backing(fact: Any, used: list[Any], contexts: dict[str, ArticleContext]) -> list[str]:
+    """The statement passes the structural checks on the spans of the report it came from, and on
+    those of every report said to corroborate it."""
+    by_article: dict[str, list[Any]] = {}
+    for c in used:
+        by_article.setdefault(c.article, []).append(c)
+    if not by_article:
+        return []
+    statement, first = fact.statement or fact.claim, next(iter(by_article))
+    problems = []
+    for label in dict.fromkeys([first, *(a for a in fact.backers if a in by_article)]):
+        ctx = contexts[label]
+        for p in meaning_problems(statement, ctx.text, by_article[label], ctx.language.code):
+            problems.append(f"{label}'s spans: {p}" if label != first else p)
     return problems

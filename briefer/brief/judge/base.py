@@ -24,6 +24,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from ...errors import ConfigError
+from ...text import normalize
 from ..chunking import sentence_spans
 
 if TYPE_CHECKING:
@@ -111,6 +112,8 @@ def structural_verdict(statement: str, evidence: Evidence, *, skip: Sequence[str
         return objection("words", "the statement is empty")
     if not evidence.spans:
         return objection("words", "the statement cites no span")
+    if normalize(statement) == normalize(" ".join(evidence.text[a:b] for a, b in evidence.spans)):
+        return Verdict("supported", check="quoted")  # the source's own words, whole: nothing added
     for name, check in checks().items():
         if name in skip:
             continue

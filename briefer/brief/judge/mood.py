@@ -9,6 +9,8 @@ allowed", while "Trucks are allowed" is not.
 
 from __future__ import annotations
 
+import re
+
 from .base import Evidence, Verdict, objection
 from .lexicon import AUXILIARIES, PAST_MARKERS, find_phrases, find_word, governed, is_past_form, table, tokens
 
@@ -128,10 +130,14 @@ def _a_noun(words: tuple[str, ...], s: int, e: int) -> bool:
     return (s > 0 and words[s - 1] in _BEFORE_NOUN) or after[:1].isdigit()
 
 
+# An estimate backs a "could": "estimated the work at six weeks or more" ~ "the work could take six weeks".
+_ESTIMATE = re.compile(r"\b(?:estimat|predict|forecast|projected|anticipat)\w*", re.I)
+
+
 def modality(statement: str, evidence: Evidence) -> Verdict | None:
     """A modal the source does not back ("will" for "could"), a kept verb that lost its modal, will -> did."""
     said, source = modals(statement), modals(evidence.context)
-    kinds = {kind for _, kind, _ in source}
+    kinds = {kind for _, kind, _ in source} | ({"possible"} if _ESTIMATE.search(evidence.context) else set())
     for word, kind, what in said:
         if not BACKED_BY[kind] & kinds:
             backing = _backing(source, what)

@@ -93,7 +93,7 @@ def _heads(token: Any) -> Words:
         return None
     words = {token.text.lower()}
     for child in token.children:
-        if child.dep_ in ("compound", "flat", "appos"):
+        if child.dep_ in ("compound", "flat", "appos", "poss"):  # "Russia's role": Russia's too
             words.add(child.text.lower())
         elif child.dep_ == "conj" and (more := _heads(child)):
             words |= more
@@ -174,9 +174,9 @@ def roles(statement: str, evidence: Evidence) -> Verdict | None:
     """A statement clause whose subject or object disagrees with every source clause of its predicate."""
     if _verbatim(statement, evidence) or parser() is None:
         return None
-    source = _clauses_of(evidence.context)
+    source = _clauses_of(_plain(evidence.context))
     known = tuple(w for w in tokens(evidence.context) if is_content(w))
-    for clause in _clauses_of(statement):
+    for clause in _clauses_of(_plain(statement)):
         predicate, agent, patient = clause
         if predicate in REPORTING:
             continue  # who says it is the attribution check's
@@ -187,6 +187,14 @@ def roles(statement: str, evidence: Evidence) -> Verdict | None:
         if same and all(_clashes(clause, c, known) for c in same):
             return objection("roles", _reason(clause, same[0]), *sorted(agent or patient or ()))
     return None
+
+
+_QUOTE_MARKS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _plain(text: str) -> str:
+    """Straight quote marks: the parser reads "Russia’s role" and "Russia's role" alike only so."""
+    return text.translate(_QUOTE_MARKS)
 
 
 def _verbatim(statement: str, evidence: Evidence) -> bool:

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from ...language import language
 from ..sourcetext import article_names
+from ..speakers import TITLES
 from ..support import unsupported_terms
 from .amounts import numbers, quantifier
 from .base import Check, Evidence, Verdict, objection, register_check
@@ -41,8 +42,12 @@ def _unattributed(statement: str, evidence: Evidence) -> str:
     """The statement without the source's speaker and role ("Shin Beom-chul, senior fellow at ..., says"):
     who says it is the attribution check's, and the speaker may stand outside the cited spans."""
     for said in sorted(speaker_words(evidence), key=len, reverse=True):
-        statement = re.sub(re.escape(said), " ", statement, flags=re.I) if len(said) > 2 else statement
+        if len(said) > 2:  # with a title before the name ("Dr Kofi Mensah said: ...")
+            statement = re.sub(_TITLE + re.escape(said), " ", statement, flags=re.I)
     return statement
+
+
+_TITLE = r"(?:\b(?:" + "|".join(sorted(TITLES)) + r")\.?\s+)?"
 
 
 def english_only(check: Check) -> Check:
