@@ -153,3 +153,21 @@ def test_the_quoted_speaker_is_in_the_example(good):
     cited = {c["id"]: c["span"]["text"] for c in good["citations"]}
     assert SHIN in [cited[i] for i in fact["citations"]]
     assert cited[fact["attribution"]["speaker_citation"]] == "Shin Beom-chul"
+
+
+def test_judge_llm_adds_the_models_verdicts_in_one_request(tmp_path, server, monkeypatch):
+    from conftest import ROOT
+    from support import completion
+
+    data = json.loads((ROOT / "examples" / "kim-putin-summit.brief.json").read_text(encoding="utf-8"))
+    n = len(data["facts"])
+    verdicts = [{"n": k, "unsupported": [], "label": "supported"} for k in range(1, n + 1)]
+    verdicts[1] = {"n": 2, "unsupported": [], "label": "not_supported"}
+    server.script = [completion(json.dumps({"verdicts": verdicts}))]
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_port}/v1")
+    monkeypatch.setenv("BRIEFER_MODEL", "m")
+    assert verify(tmp_path, data).exit_code == 0 and server.requests == []  # no model without --judge llm
+    result = verify(tmp_path, data, "--judge", "llm")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0] == "fact 2: llm: the judge finds the source does not support it"
+    assert len(server.requests) == 1
