@@ -87,6 +87,8 @@ class Settings(Strict):
     # only where a judge is configured (runtime.statement_mode decides once).
     statements: Literal["auto", "quote", "paraphrase"] = "auto"
     judge: Literal["none", "llm"] = "none"  # the entailment judge of paraphrased statements
+    judge_model: str | None = None  # the llm judge's model, if not the extraction model
+    judge_base_url: str | None = None  # the llm judge's OpenAI-compatible server, if not the extraction one
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
 
     @field_validator("language", "answer_language")

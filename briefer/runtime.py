@@ -71,6 +71,8 @@ _FINGERPRINT_FIELDS = (
     "answer_language",
     "statements",
     "judge",
+    "judge_model",
+    "judge_base_url",
 )
 
 
@@ -217,19 +219,39 @@ class Runtime:
         """``article`` briefed as this run resolved it: chunk size, options and chunk concurrency
         (``concurrency`` overrides the last; ``hooks`` are :func:`brief_article`'s progress callbacks)."""
         chunks_at_once = self.chunk_concurrency if concurrency is None else concurrency
-        if self.options.statements == "paraphrase" and "judge" not in hooks:
-            # Paraphrases render only after the judge passes them: the structural checks always, and
-            # with ``judge = "llm"`` the model too; one that fails becomes the quote of its spans.
-            code = self.languages(article)[0].code
-            hooks["judge"] = registry_judge(self.settings.judge, backend, article.text, code)
-        return brief_article(
-            article,
-            backend,
-            max_chunk_tokens=self.chunk_tokens,
-            options=self.options,
-            concurrency=chunks_at_once,
-            **hooks,
+        with self.judge_backend(backend) as judging:
+            if self.options.statements == "paraphrase" and "judge" not in hooks:
+                # Paraphrases render only after the judge passes them: the structural checks always, and
+                # with ``judge = "llm"`` the model too; one that fails becomes the quote of its spans.
+                code = self.languages(article)[0].code
+                hooks["judge"] = registry_judge(self.settings.judge, judging, article.text, code)
+            return brief_article(
+                article,
+                backend,
+                max_chunk_tokens=self.chunk_tokens,
+                options=self.options,
+                concurrency=chunks_at_once,
+                **hooks,
+            )
+
+    @contextlib.contextmanager
+    def judge_backend(self, backend: Backend) -> Iterator[Backend]:
+        """The llm judge's backend: the run's own, unless ``judge_model`` or ``judge_base_url`` names
+        another (an OpenAI-compatible server; the embedded server judges with its own model)."""
+        s = self.settings
+        if s.judge != "llm" or not (s.judge_model or s.judge_base_url):
+            yield backend
+            return
+        other = s.model_copy(
+            update={"model": s.judge_model or s.model, "base_url": s.judge_base_url or s.base_url}
         )
+        kind = choose(other).kind
+        if kind is BackendKind.local:
+            yield backend
+            return
+        cache = getattr(backend, "store", None) if s.cache else None
+        with open_backend(other, kind, store=cache) as judging:
+            yield judging
 
     def chunks(self, article: Article) -> list[Chunk]:
         """The chunks a brief of ``article`` asks about, as the pipeline cuts them."""

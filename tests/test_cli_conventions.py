@@ -340,7 +340,7 @@ SAMPLES = {
     "max_facts": "3", "temperature": "0.5", "timeout": "30", "attempts": "2", "cache": "false",
     "data_dir": "/tmp/d", "cache_dir": "/tmp/c", "model_path": "/tmp/m.gguf", "n_ctx": "2048",
     "n_threads": "3", "template": "summary", "language": "de", "answer_language": "en", "statements": "quote",
-    "judge": "llm",
+    "judge": "llm", "judge_model": "judge-m", "judge_base_url": "http://127.0.0.1:9/v1",
 }  # fmt: skip
 
 

@@ -202,3 +202,35 @@ def test_the_cli_briefs_in_quote_mode_against_a_server(server, example, tmp_path
     assert brief["meta"]["statements"] == "quote"
     for quoted in brief["facts"]:
         assert " ".join(quoted["statement"].split()) in " ".join(example.text.split())
+
+
+def test_the_runtime_judges_paraphrases_with_the_structural_checks_and_a_judge_server(example, server):
+    """judge = "llm" with judge_base_url: the structural checks, then one request to the judge's own server;
+    a paraphrase either fails falls back to its quote."""
+    import json
+
+    from support import completion
+
+    wrong = fact(
+        "Putin will not seek to reinvigorate ties with North Korea.",
+        "Putin has since sought to reinvigorate ties with North Korea.",
+    )  # a negation the structural checks catch before the model is asked
+    answer = {"facts": [*ANSWER["facts"], wrong]}
+    server.script = [completion(json.dumps({"verdicts": [
+        {"n": 1, "unsupported": ["summit"], "label": "not_supported"},
+        {"n": 2, "unsupported": [], "label": "supported"},
+    ]}))]  # fmt: skip
+    settings = load_settings({
+        "base_url": "http://127.0.0.1:9/v1", "model": "m", "statements": "paraphrase", "cache": False,
+        "judge": "llm", "judge_model": "judge-m", "judge_base_url": f"http://127.0.0.1:{server.server_port}/v1",
+    })  # fmt: skip
+    runtime = Runtime.resolve(settings)
+    brief = runtime.brief(example, FakeBackend(answer), concurrency=1)
+    (request,) = server.requests  # the judge's server, asked once, about the two the checks passed
+    assert request["model"] == "judge-m" and "Statement 2: " in request["messages"][-1]["content"]
+    assert "Statement 3" not in request["messages"][-1]["content"]
+    statements = [f.statement for f in brief.facts]
+    assert statements[0].startswith("North Korean leader Kim Jong-un will fly to Russia later this week for")
+    assert "Putin has sought to reinvigorate ties with North Korea." in statements
+    assert not any("will not seek" in s for s in statements)
+    assert brief.meta.counts.quoted_fallbacks == 2
