@@ -20,3 +20,10 @@ def test_a_base_url_without_scheme_is_refused_as_malformed():
     assert result.exit_code == 2
     assert "--base-url" in result.stderr and "is not an http(s) URL" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_refusing_a_private_address_names_the_flag_and_the_config_key():
+    result = CliRunner().invoke(cli, ["brief", "http://127.0.0.1:9/page", "-m", "x"])
+    assert result.exit_code == 2
+    assert "--allow-private-hosts" in result.stderr and "allow_private_hosts = true" in result.stderr
+    assert "allow_private " not in result.stderr
