@@ -5,7 +5,12 @@ from __future__ import annotations
 from click.testing import CliRunner
 from conftest import EXAMPLE
 
+from briefer import brief_article
+from briefer.brief.extract import ExtractOptions
 from briefer.cli.main import cli
+from briefer.models import Article
+from briefer.output.formats import render
+from briefer.testing import FakeBackend, fact
 
 
 def test_nothing_listening_without_a_model_says_it_cannot_reach_the_llm():
@@ -27,3 +32,23 @@ def test_refusing_a_private_address_names_the_flag_and_the_config_key():
     assert result.exit_code == 2
     assert "--allow-private-hosts" in result.stderr and "allow_private_hosts = true" in result.stderr
     assert "allow_private " not in result.stderr
+
+
+def test_dropped_facts_give_the_reader_a_finding_and_the_model_an_instruction():
+    article = Article(
+        text="Bridge works\nThe Velmora bridge closed on 2 May. Repairs cost 3 million euros. Traffic was light.",
+        title="Bridge works",
+    )
+    invented = fact("The bridge reopened.", "The bridge reopened to traffic")
+    unsupported = fact("Repairs cost 2,3 million euros.", "Repairs cost 3 million euros.")
+    kept = fact("Traffic was light.", "Traffic was light.")
+    backend = FakeBackend({"facts": [invented, unsupported, kept]}, {"facts": []})
+    brief = brief_article(article, backend, options=ExtractOptions(max_reasks=1))
+    reasons = [d.reason for d in brief.dropped]
+    assert reasons == ["the quote is not in the article", "the quote does not mention 2,3"]
+    reask = backend.history[1].messages[-1]["content"]
+    assert "copy a quote exactly" in reask and "quote the text that says so" in reask
+    markdown, html = render(brief, show_dropped=True), render(brief, fmt="html")
+    for page in (markdown, html):
+        assert "the quote does not mention 2,3" in page and "the quote is not in the article" in page
+        assert "copy a quote exactly" not in page and "quote the text that says so" not in page

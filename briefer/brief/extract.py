@@ -25,6 +25,7 @@ from .chunking import sentence_spans
 from .context import ArticleContext
 from .grounding import Grounded, ground_quote_parts
 from .prompts import Extraction, ProposedFact, extraction_schema, facts_wanted, load_prompts
+from .reasons import for_reader
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,8 @@ def _check(content: str, ctx: ArticleContext, chunk: Chunk, outcome: ChunkOutcom
         if isinstance(checked, str):
             counts.dropped += 1
             counts.unsupported += bool(grounded)
-            outcome.dropped.append(DroppedFact(claim=proposed.claim, quotes=proposed.quotes, reason=checked))
+            reason = for_reader(checked)  # the re-ask gets `checked`, the reader this
+            outcome.dropped.append(DroppedFact(claim=proposed.claim, quotes=proposed.quotes, reason=reason))
             problems.append(checked)
             continue
         counts.grounded += 1
