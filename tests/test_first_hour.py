@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from click.testing import CliRunner
-from conftest import EXAMPLE
+from conftest import EXAMPLE, ROOT
 
 from briefer import brief_article
 from briefer.brief.extract import ExtractOptions
@@ -52,3 +54,23 @@ def test_dropped_facts_give_the_reader_a_finding_and_the_model_an_instruction():
     for page in (markdown, html):
         assert "the quote does not mention 2,3" in page and "the quote is not in the article" in page
         assert "copy a quote exactly" not in page and "quote the text that says so" not in page
+
+
+def test_the_default_number_of_reasks_is_stated_one_way(monkeypatch, tmp_path):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    helptext = " ".join(CliRunner().invoke(cli, ["brief", "--help"]).stdout.split())
+    server, local = re.search(r"\(default (\d+); (\d+) for the embedded model\)", helptext).groups()
+    dry = CliRunner().invoke(
+        cli, ["brief", str(EXAMPLE), "--dry-run", "--config", str(empty_config(tmp_path))]
+    )
+    assert re.search(rf"^  max_reasks +{local} ", dry.stdout, re.M), dry.stdout
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"`max_reasks` re-asks that name the problem ({server}; none for the embedded model" in readme
+    assert local == "0" and "re-asked while re-asks remain (none by default for the embedded model)" in readme
+
+
+def empty_config(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("", encoding="utf-8")
+    return path

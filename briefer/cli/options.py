@@ -14,6 +14,7 @@ import click
 
 from ..config import Settings, env_vars, load_settings
 from ..errors import BrieferError
+from ..runtime import LOCAL_MAX_REASKS
 
 log = logging.getLogger("briefer")
 
@@ -24,6 +25,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 # what a shell reports for any tool a closed pipe stops.
 PIPE_CLOSED_EXIT = 141
 _VARIABLES = ", ".join(v for v in env_vars() if v.startswith("BRIEFER_"))
+_REASKS = Settings.model_fields["max_reasks"].default
 # The epilog of every command that talks to an LLM (and so of docs/cli.md).
 ENVIRONMENT_EPILOG = (
     "Environment: every setting can also come from a BRIEFER_<NAME> variable, e.g."
@@ -104,7 +106,7 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--max-reasks",
             type=int,
-            help="Re-asks after invalid or ungrounded answers (default 2; 1 for the embedded model).",
+            help=f"Re-asks after invalid or ungrounded answers (default {_REASKS}; {LOCAL_MAX_REASKS} for the embedded model).",
         ),
         click.option(
             "--language",
