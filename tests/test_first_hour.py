@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 from click.testing import CliRunner
 from conftest import EXAMPLE, ROOT
+from support import completion, error
 
 from briefer import brief_article
 from briefer.brief.extract import ExtractOptions
 from briefer.cli.main import cli
+from briefer.digest.keep import model_change
 from briefer.models import Article
 from briefer.output.formats import render
+from briefer.sources.article import MIN_CHARS
 from briefer.testing import FakeBackend, fact
 
 
@@ -74,3 +78,61 @@ def empty_config(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text("", encoding="utf-8")
     return path
+
+
+def test_a_text_too_short_to_be_an_article_is_refused_before_any_call(server, tmp_path):
+    login = tmp_path / "login.txt"
+    login.write_text("Home News About Email Password Sign in", encoding="utf-8")
+    base = f"http://127.0.0.1:{server.server_port}/v1"
+    result = CliRunner().invoke(cli, ["brief", str(login), "--base-url", base, "-m", "m"])
+    assert result.exit_code == 2 and server.requests == []
+    assert "No article text found in" in result.stderr and "(38 characters" in result.stderr
+    menu = "Home | World | Business | Sport | Culture | Newsletters | Log in | Subscribe"
+    both = CliRunner().invoke(cli, ["brief", str(EXAMPLE), "-", "--base-url", base, "-m", "m"], input=menu)
+    assert both.exit_code == 2 and server.requests == []  # the other article is not sent either
+    assert "No article text found in standard input (76 characters, not one sentence)" in both.stderr
+
+
+def test_every_example_article_is_long_enough():
+    for path in [EXAMPLE, *sorted((ROOT / "examples" / "articles").glob("*.txt"))]:
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        assert len(text) >= MIN_CHARS, path
+
+
+def test_a_digest_lists_a_login_page_as_not_covered_without_a_call(tmp_path):
+    from test_digest import DATA, ByText, make_config, run
+
+    shutil.copytree(DATA, tmp_path / "in")
+    (tmp_path / "in" / "login.txt").write_text("Home News About Email Password Sign in\n", encoding="utf-8")
+    backend = ByText()
+    result = run(make_config(tmp_path / "in", tmp_path / "out"), backend)
+    (missing,) = result.not_covered
+    assert missing.source.endswith("login.txt") and missing.reason.startswith("No article text found in")
+    assert not any("Password" in r.messages[-1]["content"] for r in backend.history)
+
+
+def test_a_same_day_rerun_with_another_model_says_so_before_it_starts(monkeypatch, tmp_path):
+    from test_digest import DATA, ByText, opener
+
+    fake = opener(ByText())
+    monkeypatch.setattr(
+        "briefer.runtime.Runtime.backend", lambda self, store=None, *, lazy=True: fake(store, lazy=lazy)
+    )
+    shutil.copytree(DATA, tmp_path / "in")
+    config = tmp_path / "digest.toml"
+    config.write_text('name = "Desk"\noutput = "out"\n[sources]\npaths = ["in"]\n', encoding="utf-8")
+    args = ["digest", str(config), "--base-url", "http://127.0.0.1:9/v1", "-m"]
+    first = CliRunner().invoke(cli, [*args, "fake-model"])
+    assert first.exit_code == 0 and "this run would use" not in first.stderr, first.output
+    again = CliRunner().invoke(cli, [*args, "fake-model", "-q"])
+    assert "this run would use" not in again.stderr
+    other = CliRunner().invoke(cli, [*args, "other-model", "-q"])
+    assert other.stderr.startswith(
+        "briefer: today's digest was made with fake-model; this run would use other-model\n"
+    )
+    json_path = next((tmp_path / "out").glob("*.json"))
+    said = model_change(json_path, "qwen2.5-0.5b", embedded=True)
+    assert (
+        said
+        == "today's digest was made with fake-model; this run would use the embedded model (qwen2.5-0.5b)"
+    )

@@ -106,13 +106,14 @@ def _read(articles: tuple[str, ...], template: str | None, allow_private: bool, 
     from ..output.render import check_template
     from ..output.sample import probe_brief_template
     from ..sources import load_article
+    from ..sources.article import require_article_text
 
     if show_prompt is not None and len(articles) > 1:
         raise InputError("--show-prompt shows one article's prompt; pass one article.")
     if template is not None:
         check_template(template, "brief")
         probe_brief_template(template)  # a template over its limits is refused before the model is paid
-    return [(arg, load_article(arg, allow_private=allow_private)) for arg in articles]
+    return [(arg, require_article_text(load_article(arg, allow_private=allow_private))) for arg in articles]
 
 
 def _describe(runtime: Any, sources: list, show_prompt: int | None) -> None:

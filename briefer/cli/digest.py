@@ -67,6 +67,7 @@ def _run_once(config: Any, runtime: Any, quiet: bool) -> int:
     from ..errors import PARTIAL_EXIT
     from .progress import Status
 
+    _say_model_change(config, runtime)
     status = Status(runtime, quiet)
     result = run_digest(config, runtime, progress=_progress(quiet), open_backend=status.backend)
     if not quiet:
@@ -77,6 +78,20 @@ def _run_once(config: Any, runtime: Any, quiet: bool) -> int:
         if o.status == "failed":
             click.echo(f"briefer: not delivered: {o.detail}", err=True)
     return PARTIAL_EXIT if result.status == "partial" else 0
+
+
+def _say_model_change(config: Any, runtime: Any) -> None:
+    """Before a same-day re-run starts: a different model than today's digest had (also with -q)."""
+    from datetime import UTC, datetime
+
+    from ..digest.keep import model_change
+    from ..llm.select import BackendKind
+
+    day = datetime.now(UTC).astimezone(config.zone()).date().isoformat()
+    embedded = runtime.kind is BackendKind.local
+    change = model_change(config.output_dir / f"{day}.json", runtime.expected_model(), embedded)
+    if change:
+        click.echo(f"briefer: {change}", err=True)
 
 
 @click.command(context_settings=CONTEXT_SETTINGS, epilog=ENVIRONMENT_EPILOG)

@@ -48,6 +48,7 @@ from ..llm.base import Backend
 from ..models import Brief, NotCovered
 from ..output.files import write_all_atomic
 from ..runtime import Runtime
+from ..sources.article import require_article_text
 from ..sources.base import Collection
 from ..sources.collect import collect
 from ..state.store import Store
@@ -242,6 +243,7 @@ def _extract_one(u: Unique, backend: Backend, run: _Run) -> NotCovered | None:
     """Brief one article, store the brief at once and keep it packed; any failure becomes the article's problem."""
     rt = run.runtime
     try:
+        require_article_text(u.item.article)  # a login page or a menu costs no call
         brief = rt.brief(u.item.article, backend, concurrency=1)  # articles run in parallel, not chunks
     except Exception as exc:  # noqa: BLE001 -- one article never sinks the digest
         reason = str(exc) if isinstance(exc, BrieferError) else f"internal error: {type(exc).__name__}: {exc}"
