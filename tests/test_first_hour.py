@@ -136,3 +136,15 @@ def test_a_same_day_rerun_with_another_model_says_so_before_it_starts(monkeypatc
         said
         == "today's digest was made with fake-model; this run would use the embedded model (qwen2.5-0.5b)"
     )
+
+
+def test_a_retried_request_says_so_and_why(server):
+    from test_cli import ANSWER
+
+    server.script = [error(503), completion(ANSWER)]
+    base = f"http://127.0.0.1:{server.server_port}/v1"
+    result = CliRunner().invoke(
+        cli, ["brief", str(EXAMPLE), "--base-url", base, "-m", "m", "--max-chunk-tokens", "4000"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"briefer: the LLM at {base}/: attempt 1 of 4 failed (HTTP 503); trying again" in result.stderr
