@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
+import time
 
 from click.testing import CliRunner
 from conftest import EXAMPLE, ROOT
 from support import completion, error
 
-from briefer import brief_article
+from briefer import brief_article, load_article
 from briefer.brief.extract import ExtractOptions
 from briefer.cli.main import cli
+from briefer.cli.progress import PlainChunks
+from briefer.config import load_settings
 from briefer.digest.keep import model_change
+from briefer.digest.run import run_digest
+from briefer.llm.cache import Tally
 from briefer.models import Article
 from briefer.output.formats import render
 from briefer.sources.article import MIN_CHARS
+from briefer.state.store import Store
 from briefer.testing import FakeBackend, fact
 
 
@@ -148,3 +155,71 @@ def test_a_retried_request_says_so_and_why(server):
     )
     assert result.exit_code == 0, result.output
     assert f"briefer: the LLM at {base}/: attempt 1 of 4 failed (HTTP 503); trying again" in result.stderr
+
+
+def test_a_cached_brief_says_cached(server):
+    from test_cli import ANSWER
+
+    server.script = [completion(ANSWER)]
+    base = f"http://127.0.0.1:{server.server_port}/v1"
+    args = ["brief", str(EXAMPLE), "--base-url", base, "-m", "m", "--max-chunk-tokens", "4000"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0 and "(cached)" not in first.stderr
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0 and len(server.requests) == 1
+    assert "briefer: chunk 1/1 done (cached)\n" in again.stderr
+    assert "(cached) every answer came from the cache; no model was asked" in again.stderr
+
+
+def test_a_digest_article_briefed_from_cached_answers_says_cached(tmp_path, caplog):
+    from test_digest import DATA, ByText, make_config, opener
+
+    shutil.copytree(DATA, tmp_path / "in")
+    path = load_settings().state_path()
+
+    def digest(out):
+        caplog.clear()
+        fake = opener(ByText(), store_path=path)
+        run_digest(make_config(tmp_path / "in", tmp_path / out), load_settings(), open_backend=fake)
+        return [r.getMessage() for r in caplog.records if "] " in r.getMessage()]
+
+    with caplog.at_level(logging.INFO, logger="briefer.digest"):
+        first = digest("out")
+        assert first and all("] briefed: " in line for line in first), first
+        store = Store(path)
+        store.db.execute("DELETE FROM briefs")  # the briefs are gone, the model's answers are cached
+        store.close()
+        lines = digest("again")
+    assert lines and all("] briefed (cached): " in line for line in lines), lines
+
+
+class Slow(FakeBackend):
+    """Answers after a pause, like a model at work."""
+
+    def __init__(self, pause, *answers):
+        super().__init__(*answers)
+        self.pause = pause
+
+    def chat(self, request):
+        time.sleep(self.pause)
+        return super().chat(request)
+
+
+def test_off_a_terminal_a_heartbeat_says_elapsed_time_and_tokens_while_the_model_works(capsys):
+    from test_cli import ANSWER
+
+    backend = Tally(Slow(0.5, ANSWER))
+    with PlainChunks("", backend, heartbeat=0.1) as progress:
+        brief_article(
+            load_article(str(EXAMPLE)), backend, options=ExtractOptions(max_reasks=0), on_chunk=progress
+        )
+        time.sleep(0.3)
+    lines = capsys.readouterr().err.splitlines()
+    beats = [line for line in lines if line.startswith("briefer: still working: ")]
+    assert len(beats) >= 3, lines
+    assert re.fullmatch(r"briefer: still working: \d+ s, chunk 1/1 done, \d+\+\d+ tokens so far", beats[-1])
+    assert "briefer: chunk 1/1 done" in lines
+
+
+def test_the_plain_progress_has_a_heartbeat_of_at_most_15_seconds():
+    assert PlainChunks().heartbeat <= 15
