@@ -223,3 +223,32 @@ def test_off_a_terminal_a_heartbeat_says_elapsed_time_and_tokens_while_the_model
 
 def test_the_plain_progress_has_a_heartbeat_of_at_most_15_seconds():
     assert PlainChunks().heartbeat <= 15
+
+
+def test_doctor_lists_only_its_own_flags():
+    helptext = CliRunner().invoke(cli, ["doctor", "--help"]).stdout
+    for brief_only in ("--max-chunk-tokens", "--language", "--no-cache", "--max-reasks", "--max-tokens"):
+        assert brief_only not in helptext
+    assert "--quick" in helptext and "--base-url" in helptext
+    assert "--max-reasks" not in CliRunner().invoke(cli, ["serve", "--help"]).stdout
+
+
+def test_doctor_asks_the_embedded_model_a_question_unless_quick(monkeypatch):
+    import contextlib
+
+    asked = []
+
+    @contextlib.contextmanager
+    def fake_open(settings, kind, *, store=None, lazy=True):
+        asked.append((kind.value, lazy))
+        yield FakeBackend({"answer": "blue"})
+
+    monkeypatch.setattr("briefer.llm.select.open_backend", fake_open)
+    monkeypatch.setattr("briefer.cli.checks.local_problem", lambda settings: None)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    quick = CliRunner().invoke(cli, ["doctor", "--quick"])
+    assert quick.exit_code == 0 and asked == [] and not re.search(r"^answer ", quick.stdout, re.M)
+    full = CliRunner().invoke(cli, ["doctor"])
+    assert full.exit_code == 0 and asked == [("local", False)]
+    assert re.search(r"^answer +'blue' in \d+\.\d s to a one-line question", full.stdout, re.M), full.stdout

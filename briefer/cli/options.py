@@ -135,6 +135,18 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+# What a command needs that only picks, checks or serves a backend (doctor, serve): no brief options.
+BACKEND_OPTIONS = ("model", "base_url", "model_path", "structured_mode", "config_file", "verbose", "quiet")
+
+
+def backend_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of :func:`model_options` that choose and reach a backend, and the common ones."""
+    shared = model_options(lambda: None).__click_params__  # type: ignore[attr-defined]
+    params = getattr(func, "__click_params__", [])
+    func.__click_params__ = [*params, *(p for p in shared if p.name in BACKEND_OPTIONS)]  # type: ignore[attr-defined]
+    return func
+
+
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is now (a test runner's, or rich's while a progress bar runs)."""
 
