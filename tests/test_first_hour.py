@@ -252,3 +252,26 @@ def test_doctor_asks_the_embedded_model_a_question_unless_quick(monkeypatch):
     full = CliRunner().invoke(cli, ["doctor"])
     assert full.exit_code == 0 and asked == [("local", False)]
     assert re.search(r"^answer +'blue' in \d+\.\d s to a one-line question", full.stdout, re.M), full.stdout
+
+
+def test_the_digest_page_has_the_overview_and_sources_of_the_markdown(tmp_path):
+    from test_digest import DATA, NOW, ByText, make_config, opener
+    from test_html import chromium_dom
+
+    shutil.copytree(DATA, tmp_path / "in")
+    config = make_config(tmp_path / "in", tmp_path / "out")
+    result = run_digest(config, load_settings(), now=NOW, open_backend=opener(ByText()))
+    markdown = result.markdown_path.read_text(encoding="utf-8")
+    page = result.markdown_path.with_suffix(".html")
+    html = page.read_text(encoding="utf-8")
+    dom = chromium_dom(page) if shutil.which("chromium") else html
+    assert "## Overview" in markdown and "<h2>Overview</h2>" in dom
+    assert "## Sources" in markdown and "<h2>Sources</h2>" in dom
+    overview = re.search(r'<ul class="overview">(.*?)</ul>', dom, re.S).group(1)
+    titles = re.findall(r"^- \*\*(.+?)\*\*: ", markdown, re.M)
+    assert titles and overview.count("<li") == len(titles) == len(result.digest.stories)
+    assert all(f"<b>{title}</b>" in overview for title in titles)
+    sources = re.search(r'<ul class="sources">(.*?)</ul>', dom, re.S).group(1)
+    listed = re.findall(r"^- \*\*(\w+)\*\* (.+?) · ", markdown, re.M)
+    assert len(listed) == len(result.digest.articles) == sources.count("<li")
+    assert all(f"<b>{label}</b></a> {title}" in sources for label, title in listed)
