@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import shutil
@@ -275,3 +276,15 @@ def test_the_digest_page_has_the_overview_and_sources_of_the_markdown(tmp_path):
     listed = re.findall(r"^- \*\*(\w+)\*\* (.+?) · ", markdown, re.M)
     assert len(listed) == len(result.digest.articles) == sources.count("<li")
     assert all(f"<b>{label}</b></a> {title}" in sources for label, title in listed)
+
+
+def test_the_index_shows_each_days_story_titles_and_counts(tmp_path):
+    from test_digest import DATA, NOW, ByText, make_config, opener
+
+    shutil.copytree(DATA, tmp_path / "in")
+    config = make_config(tmp_path / "in", tmp_path / "out")
+    result = run_digest(config, load_settings(), now=NOW, open_backend=opener(ByText()))
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    stories, articles = len(result.digest.stories), len(result.digest.articles)
+    assert f"{stories} stories from {articles} articles" in index
+    assert all(f'<li dir="auto">{html.escape(s.title)}</li>' in index for s in result.digest.stories)
