@@ -288,3 +288,25 @@ def test_the_index_shows_each_days_story_titles_and_counts(tmp_path):
     stories, articles = len(result.digest.stories), len(result.digest.articles)
     assert f"{stories} stories from {articles} articles" in index
     assert all(f'<li dir="auto">{html.escape(s.title)}</li>' in index for s in result.digest.stories)
+
+
+def test_the_command_list_does_not_cut_descriptions():
+    listing = CliRunner().invoke(cli, ["--help"]).stdout.split("Commands:", 1)[1]
+    assert "..." not in listing and "…" not in listing
+    for name in cli.commands:
+        assert re.search(rf"^  {name} +\S.*\.$", listing, re.M), name  # one whole sentence on its line
+
+
+def test_every_column_of_the_template_list_has_a_header():
+    first, *rows = CliRunner().invoke(cli, ["templates"]).stdout.splitlines()
+    assert first.split() == ["NAME", "FOR", "SHOWS"]
+    assert rows and all(row.split()[1] in ("brief", "digest") for row in rows)
+
+
+def test_a_usage_error_looks_like_briefers_own_errors():
+    result = CliRunner().invoke(cli, ["digest"], prog_name="briefer")
+    assert result.exit_code == 2
+    assert result.stderr == "briefer: error: Missing argument 'CONFIG' (see 'briefer digest --help')\n"
+    unknown = CliRunner().invoke(cli, ["brief", "--nope"])
+    assert unknown.exit_code == 2 and unknown.stderr.startswith("briefer: error: No such option '--nope'")
+    assert "Usage:" not in unknown.stderr and len(unknown.stderr.splitlines()) == 1
