@@ -6,6 +6,7 @@ import html
 import logging
 import re
 import shutil
+import subprocess
 import time
 
 from click.testing import CliRunner
@@ -310,3 +311,30 @@ def test_a_usage_error_looks_like_briefers_own_errors():
     unknown = CliRunner().invoke(cli, ["brief", "--nope"])
     assert unknown.exit_code == 2 and unknown.stderr.startswith("briefer: error: No such option '--nope'")
     assert "Usage:" not in unknown.stderr and len(unknown.stderr.splitlines()) == 1
+
+
+def test_print_cron_sets_the_time_zone_for_briefer_alone_and_logs_its_errors(tmp_path, monkeypatch):
+    monkeypatch.setenv("BRIEFER_DATA_DIR", str(tmp_path / "state"))
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        'name = "Desk"\n[sources]\npaths = ["in"]\n[schedule]\ncron = "0 7 * * *"\ntimezone = "Europe/Berlin"\n'
+    )
+    env_file = tmp_path / "env"
+    env_file.write_text("BRIEFER_MODEL=m\n", encoding="utf-8")
+    out = (
+        CliRunner().invoke(cli, ["schedule", str(config), "--print-cron", "--env-file", str(env_file)]).stdout
+    )
+    log = tmp_path / "state" / "schedule.log"
+    assert "CRON_TZ" not in out and log.parent.is_dir()
+    (line,) = [x for x in out.splitlines() if x.startswith("0 7 * * * ")]
+    assert line.endswith(f" 2>>{log}") and " TZ=Europe/Berlin exec " in line
+    assert f"Environment=TZ=Europe/Berlin\nStandardError=append:{log}\n" in out
+    # as cron's /bin/sh runs it, with a stand-in for briefer: TZ reaches it alone, its stderr is kept
+    fake = tmp_path / "briefer"
+    fake.write_text('#!/bin/sh\necho "TZ=$TZ $*" >&2\n', encoding="utf-8")
+    fake.chmod(0o755)
+    command = re.sub(r"exec \S+ digest", f"exec {fake} digest", line.split(" ", 5)[5])
+    subprocess.run(["sh", "-c", command], check=True, env={"PATH": "/usr/bin:/bin"})
+    assert log.read_text(encoding="utf-8") == f"TZ=Europe/Berlin digest {config.resolve()}\n"
+    named = CliRunner().invoke(cli, ["logs"])
+    assert f"briefer: errors of scheduled runs (cron, systemd) are in {log}" in named.stderr

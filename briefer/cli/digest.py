@@ -135,7 +135,12 @@ def digest(config_path: Path, dry_run: bool, **kwargs: Any) -> None:
 @model_options
 @handle_errors
 def schedule(config_path: Path, print_cron: bool, env_file: Path | None, **kwargs: Any) -> None:
-    """Run CONFIG's digest at its [schedule] cron times, in the foreground (catches up one missed run)."""
+    """Run CONFIG's digest at its [schedule] cron times, in the foreground (catches up one missed run).
+
+    With --print-cron: a crontab line and systemd units instead, which set TZ for briefer alone and
+    append its errors to schedule.log in the state directory (`briefer logs` names it).
+    """
+    from ..digest import schedule as units
     from ..digest.schedule import Scheduler
     from ..errors import ConfigError
 
@@ -145,7 +150,8 @@ def schedule(config_path: Path, print_cron: bool, env_file: Path | None, **kwarg
             f'{config_path} has no [schedule] table; add cron = "0 7 * * *" and timezone = "Europe/Berlin".'
         )
     if print_cron:
-        return _print_units(config_path, config, env_file, config_file)
+        log_file = units.schedule_log_path(runtime.settings.state_dir())
+        return _print_units(config_path, config, env_file, config_file, log_file)
     with runtime.open_store() as store:
         Scheduler(
             config.key,
@@ -156,12 +162,15 @@ def schedule(config_path: Path, print_cron: bool, env_file: Path | None, **kwarg
         ).serve()
 
 
-def _print_units(config_path: Path, config: Any, env_file: Path | None, config_file: Path | None) -> None:
+def _print_units(
+    config_path: Path, config: Any, env_file: Path | None, config_file: Path | None, log_file: Path
+) -> None:
     """A crontab line and systemd units that read the environment from ``env_file``, and what to put there."""
     from ..digest import schedule as units
     from ..errors import ConfigError
 
     env_file = (env_file or units.env_file_path()).expanduser().resolve()
+    log_file.parent.mkdir(parents=True, exist_ok=True)  # the shell opens 2>> before briefer runs
     needed = units.needed_environment()
     wanted = [d.env_name for d in config.deliver.to if d.env_name] if config.deliver else []
     cron, zone, required = config.schedule.cron, config.schedule.timezone, bool(needed or wanted)
@@ -169,11 +178,20 @@ def _print_units(config_path: Path, config: Any, env_file: Path | None, config_f
     if wanted:  # the destinations' URLs, secrets included, belong in that file, not in the TOML
         click.echo(f"# [deliver] reads {', '.join(wanted)}: put each destination's URL there.\n")
     click.echo(
-        units.crontab_line(config_path, cron, zone, env_file, required=required, config_file=config_file)
+        units.crontab_line(
+            config_path, cron, zone, env_file, required=required, config_file=config_file, log_file=log_file
+        )
     )
     try:
         text = units.systemd_units(
-            config_path, config.name, cron, zone, env_file, required=required, config_file=config_file
+            config_path,
+            config.name,
+            cron,
+            zone,
+            env_file,
+            required=required,
+            config_file=config_file,
+            log_file=log_file,
         )
         click.echo(text, nl=False)
     except ConfigError as exc:
