@@ -268,7 +268,8 @@ def test_print_cron_units_read_an_environment_file_and_never_carry_the_key(tmp_p
     out = result.stdout
     assert "sk-never-printed" not in out
     assert f"# {env_file} (VAR=value lines" in out and "This shell sets" in out and "OPENAI_API_KEY" in out
-    assert f"0 7 * * 1-5 set -a; . {env_file}; set +a; TZ=Europe/Berlin exec " in out  # needed: a missing file fails loudly
+    # needed: a missing file fails loudly
+    assert f"0 7 * * 1-5 set -a; . {env_file}; set +a; TZ=Europe/Berlin exec " in out
     assert f"[Service]\nType=oneshot\nEnvironmentFile={env_file}\nEnvironment=TZ=Europe/Berlin\n" in out
 
 
