@@ -338,3 +338,23 @@ def test_print_cron_sets_the_time_zone_for_briefer_alone_and_logs_its_errors(tmp
     assert log.read_text(encoding="utf-8") == f"TZ=Europe/Berlin digest {config.resolve()}\n"
     named = CliRunner().invoke(cli, ["logs"])
     assert f"briefer: errors of scheduled runs (cron, systemd) are in {log}" in named.stderr
+
+
+def test_the_example_digest_config_works_when_copied_with_its_articles(monkeypatch, tmp_path):
+    from test_digest import ByText, opener
+
+    fake = opener(ByText())
+    monkeypatch.setattr(
+        "briefer.runtime.Runtime.backend", lambda self, store=None, *, lazy=True: fake(store, lazy=lazy)
+    )
+    examples = ROOT / "examples"
+    shutil.copy(examples / "digest.toml", tmp_path / "digest.toml")
+    shutil.copytree(examples / "articles", tmp_path / "articles")
+    args = ["digest", str(tmp_path / "digest.toml"), "--base-url", "http://127.0.0.1:9/v1", "-m", "m"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.stderr
+    header = (examples / "digest.toml").read_text(encoding="utf-8").split("\nname = ", 1)[0]
+    written = {re.sub(r"^\d{4}-\d\d-\d\d", "YYYY-MM-DD", p.name) for p in (tmp_path / "digest").iterdir()}
+    assert written == {"YYYY-MM-DD.md", "YYYY-MM-DD.html", "YYYY-MM-DD.json", "digest.xml", "index.html"}
+    for name in ("YYYY-MM-DD.md", ".html", ".json", "digest.xml", "index.html"):
+        assert name in header
