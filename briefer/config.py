@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from .errors import ConfigError, redact
 from .language import valid_code
@@ -90,9 +91,8 @@ class Settings(Strict):
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not _HTTP_URL.match(value):
-            raise ValueError(
-                f"{redact(value)!r} is not an http(s) URL; write it like http://127.0.0.1:8080/v1"
-            )
+            message = f"{redact(value)!r} is not an http(s) URL; write it like http://127.0.0.1:8080/v1"
+            raise PydanticCustomError("briefer_config", "{message}", {"message": message})
         return value
 
     @field_validator("language", "answer_language")

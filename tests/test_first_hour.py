@@ -38,7 +38,7 @@ def test_nothing_listening_without_a_model_says_it_cannot_reach_the_llm():
 def test_a_base_url_without_scheme_is_refused_as_malformed():
     result = CliRunner().invoke(cli, ["brief", str(EXAMPLE), "--base-url", "127.0.0.1:9/v1", "-m", "x"])
     assert result.exit_code == 2
-    assert "--base-url" in result.stderr and "is not an http(s) URL" in result.stderr
+    assert "--base-url" in result.stderr and ": '127.0.0.1:9/v1' is not an http(s) URL" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
