@@ -58,14 +58,16 @@ class LocalBackend:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
-        if kind is not None and issubclass(kind, KeyboardInterrupt) and self.server.pid is not None:
+        if kind is None or not issubclass(kind, KeyboardInterrupt) or self.server.pid is None:
+            self.server.stop()
+            return
+        try:  # a second Ctrl-C, even while this is said, still stops the server: at once
             log.warning(
                 "interrupted: stopping the embedded model server (pid %d) mid-answer; Ctrl-C again to force",
                 self.server.pid,
             )
+        finally:
             self.server.stop(grace=INTERRUPT_GRACE)
-        else:
-            self.server.stop()
 
 
 @contextlib.contextmanager

@@ -263,8 +263,8 @@ def _stop_group(proc: subprocess.Popen, grace: float = STOP_GRACE) -> None:
     if proc.poll() is not None:
         _signal(proc, signal.SIGKILL)
         return
-    _signal(proc, signal.SIGTERM)
     try:
+        _signal(proc, signal.SIGTERM)
         proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         _signal(proc, signal.SIGKILL)
