@@ -12,6 +12,7 @@ does) or the config file, never from the command line, where ``ps`` shows it.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from .errors import ConfigError, redact
 from .language import valid_code
@@ -28,6 +30,7 @@ from .models import Strict
 ENV_PREFIX = "BRIEFER_"
 # Read as the openai SDK reads them; the BRIEFER_ variable of the same setting wins.
 OPENAI_ENV = {"OPENAI_API_KEY": "api_key", "OPENAI_BASE_URL": "base_url"}
+_HTTP_URL = re.compile(r"^https?://[^/?#\s]+", re.I)
 # The command-line flag of a setting, where it is not --name-with-dashes.
 FLAGS = {"cache": "--no-cache"}
 
@@ -90,6 +93,14 @@ class Settings(Strict):
     judge_model: str | None = None  # the llm judge's model, if not the extraction model
     judge_base_url: str | None = None  # the llm judge's OpenAI-compatible server, if not the extraction one
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not _HTTP_URL.match(value):
+            message = f"{redact(value)!r} is not an http(s) URL; write it like http://127.0.0.1:8080/v1"
+            raise PydanticCustomError("briefer_config", "{message}", {"message": message})
+        return value
 
     @field_validator("language", "answer_language")
     @classmethod

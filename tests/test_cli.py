@@ -131,7 +131,8 @@ def test_unreachable_endpoint_is_one_line():
     assert result.exit_code == 3
     assert result.stderr.startswith("briefer: error: Cannot reach the LLM at http://127.0.0.1:9/v1")
     assert len(result.stderr.strip().splitlines()) == 1
-    announced, error = CliRunner().invoke(cli, args).stderr.strip().splitlines()  # without -q: where it went
+    announced, *retried, error = CliRunner().invoke(cli, args).stderr.strip().splitlines()  # without -q
+    assert retried and all("failed (the connection failed); trying again" in line for line in retried)
     assert announced == "briefer: model m at http://127.0.0.1:9/v1 — --base-url on the command line"
     assert error.startswith("briefer: error: Cannot reach the LLM")
 

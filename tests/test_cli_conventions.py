@@ -257,7 +257,7 @@ def test_template_with_json_is_an_error(server):
 def test_templates_lists_and_shows_variables():
     listed = CliRunner().invoke(cli, ["templates"])
     assert listed.exit_code == 0
-    assert [line.split()[:2] for line in listed.stdout.splitlines()] == [
+    assert [line.split()[:2] for line in listed.stdout.splitlines()[1:]] == [
         ["brief", "brief"],
         ["summary", "brief"],
         ["digest", "digest"],

@@ -194,7 +194,7 @@ def test_dropped_facts_are_listed_in_json_and_shown_on_request(example, tmp_path
     brief = brief_article(example, FakeBackend({"facts": [invented, PLAIN]}, {"facts": []}), options=ONE)
     data = json.loads(render(brief, fmt="json"))
     assert data["dropped"][0]["quotes"] == ["Kim said he likes pizza with pineapple"]
-    assert "none of its quotes" in data["dropped"][0]["reason"]
+    assert "the quote is not in the article" in data["dropped"][0]["reason"]
     assert "## Dropped facts" not in render(brief)
     shown = render(brief, show_dropped=True)
     assert "## Dropped facts" in shown and "Kim likes pizza." in shown
@@ -246,7 +246,7 @@ def test_a_brief_whose_every_fact_is_invented_exits_3_with_the_reason(tmp_path, 
     )
     assert result.exit_code == 3
     assert "none of the 3 facts the LLM proposed could be verified" in result.stderr
-    assert "none of its quotes" in result.stderr
+    assert "the quote is not in the article" in result.stderr
 
 
 def test_output_equal_to_the_input_is_refused_before_anything_runs(tmp_path):

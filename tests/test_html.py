@@ -183,7 +183,7 @@ def test_statements_show_the_speaker_and_dropped_facts_their_reasons(brief):
     assert f'href="#c{quoted.attribution.speaker_citation}"' in item
     dropped = re.search(r'<details class="dropped">.*?</details>', html, re.S).group()
     assert "Trump will visit Moscow in 1999." in dropped and "Trump visited Moscow" in dropped
-    assert "copy a quote exactly" in dropped
+    assert "the quote is not in the article" in dropped and "copy a quote exactly" not in dropped
 
 
 def test_a_hostile_article_renders_inert():
@@ -294,3 +294,12 @@ def test_chromium_renders_the_page(brief, tmp_path):
     subprocess.run(command, capture_output=True, timeout=120, check=False)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    dom = chromium_dom(page)  # what the browser shows: everything the Markdown brief has
+    assert "<h2>Bottom line</h2>" in dom and 'class="bottom"' in dom
+    assert "speakers from the source: " in render(brief) and "speakers from the source: " in dom
+
+
+def chromium_dom(page) -> str:
+    """The page's DOM as headless Chromium builds it."""
+    command = ["chromium", "--headless", "--disable-gpu", "--no-sandbox", "--dump-dom", page.as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False).stdout

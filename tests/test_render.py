@@ -90,7 +90,7 @@ def test_json_format_round_trips(brief):
 
 
 def test_doctor_reports_the_backend_choice_without_starting_anything(monkeypatch):
-    result = CliRunner().invoke(cli, ["doctor"])
+    result = CliRunner().invoke(cli, ["doctor", "--quick"])
     assert result.exit_code == 0
     assert "backend           local: no API key and no base URL" in result.stdout
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")

@@ -234,7 +234,7 @@ def test_print_cron_prints_a_crontab_line_and_systemd_units(tmp_path):
     result = CliRunner().invoke(group, ["schedule", str(config), "--print-cron"])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "CRON_TZ=Europe/Berlin\n0 7 * * 1-5 " in out and f"digest {config}" in out
+    assert "CRON_TZ" not in out and "\n0 7 * * 1-5 set -a; " in out and f"digest {config}" in out
     assert "[Timer]\nOnCalendar=Mon..Fri *-*-* 7:0:00 Europe/Berlin\nPersistent=true" in out
     assert "briefer-digest-morning-desk.service" in out
 
@@ -268,8 +268,9 @@ def test_print_cron_units_read_an_environment_file_and_never_carry_the_key(tmp_p
     out = result.stdout
     assert "sk-never-printed" not in out
     assert f"# {env_file} (VAR=value lines" in out and "This shell sets" in out and "OPENAI_API_KEY" in out
-    assert f"0 7 * * 1-5 set -a; . {env_file}; set +a; exec " in out  # needed: a missing file fails loudly
-    assert f"[Service]\nType=oneshot\nEnvironmentFile={env_file}\nExecStart=" in out
+    # needed: a missing file fails loudly
+    assert f"0 7 * * 1-5 set -a; . {env_file}; set +a; TZ=Europe/Berlin exec " in out
+    assert f"[Service]\nType=oneshot\nEnvironmentFile={env_file}\nEnvironment=TZ=Europe/Berlin\n" in out
 
 
 def test_print_cron_without_needed_variables_reads_the_file_only_if_it_exists(tmp_path, monkeypatch):
@@ -284,7 +285,7 @@ def test_print_cron_without_needed_variables_reads_the_file_only_if_it_exists(tm
     env_file = env_file_path()
     assert str(env_file).startswith(str(tmp_path / "xdg"))
     assert "This shell sets no BRIEFER_* or OPENAI_* variable" in out
-    assert f"[ ! -r {env_file} ] || . {env_file}; set +a; exec " in out
+    assert f"[ ! -r {env_file} ] || . {env_file}; set +a; TZ=Europe/Berlin exec " in out
     assert f"EnvironmentFile=-{env_file}\n" in out
 
 

@@ -266,17 +266,17 @@ def test_repair_leaves_a_healthy_file_alone(tmp_path):
 
 def test_doctor_reports_a_corrupt_state_file_and_repair_fixes_it():
     state = garbage(load_settings({}).state_path())
-    result = CliRunner().invoke(cli, ["doctor"])
+    result = CliRunner().invoke(cli, ["doctor", "--quick"])
     assert result.exit_code == 0
     assert (
         "state health      corrupt: file is not a database (run `briefer doctor --repair`)" in result.stdout
     )
-    result = CliRunner().invoke(cli, ["doctor", "--repair"])
+    result = CliRunner().invoke(cli, ["doctor", "--repair", "--quick"])
     assert result.exit_code == 0, result.output
     (aside,) = state.parent.glob("briefer.sqlite3.corrupt-*")
     assert f"moved the corrupt file to {aside} and created a fresh one" in result.stdout
     assert "state health      ok: " in result.stdout
-    assert "nothing to repair" in CliRunner().invoke(cli, ["doctor", "--repair"]).stdout
+    assert "nothing to repair" in CliRunner().invoke(cli, ["doctor", "--repair", "--quick"]).stdout
 
 
 # --------------------------------------------------------------------------- an unreadable stored brief

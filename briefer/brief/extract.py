@@ -26,6 +26,7 @@ from .grounding import Grounded, ground_quote_parts
 from .picks import check_picks
 from .prompts import Extraction, ProposedFact, extraction_schema, facts_wanted, load_prompts, quote_schema
 from .quote import choosable, enum_text
+from .reasons import for_reader
 
 MAX_TOKENS_CAP = 4096
 REQUESTS_PER_ATTEMPT = 4  # a chunk may make 4 requests per allowed attempt (re-asks + 1), halves included
@@ -214,7 +215,8 @@ def _check(content: str, ctx: ArticleContext, chunk: Chunk, outcome: ChunkOutcom
         if isinstance(checked, str):
             counts.dropped += 1
             counts.unsupported += bool(grounded)
-            outcome.dropped.append(DroppedFact(claim=proposed.claim, quotes=proposed.quotes, reason=checked))
+            reason = for_reader(checked)  # the re-ask gets `checked`, the reader this
+            outcome.dropped.append(DroppedFact(claim=proposed.claim, quotes=proposed.quotes, reason=reason))
             problems.append(checked)
             continue
         counts.grounded += 1

@@ -106,13 +106,14 @@ def _read(articles: tuple[str, ...], template: str | None, allow_private: bool, 
     from ..output.render import check_template
     from ..output.sample import probe_brief_template
     from ..sources import load_article
+    from ..sources.article import require_article_text
 
     if show_prompt is not None and len(articles) > 1:
         raise InputError("--show-prompt shows one article's prompt; pass one article.")
     if template is not None:
         check_template(template, "brief")
         probe_brief_template(template)  # a template over its limits is refused before the model is paid
-    return [(arg, load_article(arg, allow_private=allow_private)) for arg in articles]
+    return [(arg, require_article_text(load_article(arg, allow_private=allow_private))) for arg in articles]
 
 
 def _describe(runtime: Any, sources: list, show_prompt: int | None) -> None:
@@ -126,8 +127,9 @@ def _describe(runtime: Any, sources: list, show_prompt: int | None) -> None:
 
 def _brief_all(sources: list, runtime: Any, target: Any, quiet: bool, shape: dict[str, Any]) -> int:
     """Brief every article on one backend; returns the exit status (the first failure's)."""
+    from ..llm.cache import Tally
     from .batch import recorded, run_each
-    from .progress import Status, chunk_progress
+    from .progress import Status, chunk_progress, say
 
     several = len(sources) > 1
     with runtime.open_store() as store, Status(runtime, quiet).backend(store) as backend:
@@ -136,12 +138,13 @@ def _brief_all(sources: list, runtime: Any, target: Any, quiet: bool, shape: dic
             article = sources[n][1]
             label = "standard input" if arg == "-" else arg
             count = (lambda: len(runtime.chunks(article))) if not quiet else None  # for a progress bar
+            tally = Tally(backend)  # this brief's answers: asked, or from the cache
             with recorded(store, backend, label, article) as run:
-                with chunk_progress(quiet, label, count, several) as progress:
-                    run.result = runtime.brief(
-                        article, backend, on_chunk=progress, on_outcome=progress.outcome
-                    )
+                with chunk_progress(quiet, label, count, several, tally) as progress:
+                    run.result = runtime.brief(article, tally, on_chunk=progress, on_outcome=progress.outcome)
                 run.output = target.put(arg, _render(run.result, shape))
+            if tally.all_cached and not quiet:
+                say(f"{label}: (cached) every answer came from the cache; no model was asked")
             if shape["open_view"]:
                 _open_view(run.result, run.output if shape["fmt"] == "html" else None)
 

@@ -2,14 +2,24 @@
 
 Only what the chosen backend needs is checked: a configured server is asked for its model
 list (with the API key, as a run would); the embedded model needs its engine and a model
-file (installed packages to assemble it from count). Nothing is assembled or started.
+file (installed packages to assemble it from count), and then it is started and asked one
+tiny question (:func:`ask_model`), unless ``--quick``.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 Rows = list[tuple[str, str]]
+QUESTION = "Answer in one word: what colour is the sky on a clear day?"
+_ANSWER_SCHEMA = {
+    "type": "object",
+    "properties": {"answer": {"type": "string"}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
 
 
 def check_backend(settings: Any, kind: str) -> tuple[Rows, str | None]:
@@ -71,3 +81,35 @@ def local_problem(settings: Any) -> str | None:
     except ModelUnavailable as exc:
         return str(exc)
     return None
+
+
+def ask_model(settings: Any, kind: str) -> tuple[Rows, str | None]:
+    """Start the backend and ask it one tiny question: its answer and how long it took, or why not."""
+    from ..errors import BrieferError
+    from ..llm.base import ChatRequest
+    from ..llm.select import BackendKind, open_backend
+
+    request = ChatRequest(
+        messages=({"role": "user", "content": QUESTION},),
+        schema=_ANSWER_SCHEMA,
+        schema_name="answer",
+        max_tokens=24,
+    )
+    started = time.monotonic()
+    try:
+        with open_backend(settings, BackendKind(kind), lazy=False) as backend:
+            ready = time.monotonic()
+            result = backend.chat(request)
+    except BrieferError as exc:
+        return [("answer", f"none: {exc}")], str(exc)
+    took, start = time.monotonic() - ready, ready - started
+    said = f"{_answer(result.content)!r} in {took:.1f} s to a one-line question (started in {start:.1f} s)"
+    return [("answer", said)], None
+
+
+def _answer(content: str) -> str:
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return content.strip()[:40]
+    return str(value.get("answer", value) if isinstance(value, dict) else value).strip()[:40]

@@ -67,6 +67,7 @@ def _run_once(config: Any, runtime: Any, quiet: bool) -> int:
     from ..errors import PARTIAL_EXIT
     from .progress import Status
 
+    _say_model_change(config, runtime)
     status = Status(runtime, quiet)
     result = run_digest(config, runtime, progress=_progress(quiet), open_backend=status.backend)
     if not quiet:
@@ -77,6 +78,20 @@ def _run_once(config: Any, runtime: Any, quiet: bool) -> int:
         if o.status == "failed":
             click.echo(f"briefer: not delivered: {o.detail}", err=True)
     return PARTIAL_EXIT if result.status == "partial" else 0
+
+
+def _say_model_change(config: Any, runtime: Any) -> None:
+    """Before a same-day re-run starts: a different model than today's digest had (also with -q)."""
+    from datetime import UTC, datetime
+
+    from ..digest.keep import model_change
+    from ..llm.select import BackendKind
+
+    day = datetime.now(UTC).astimezone(config.zone()).date().isoformat()
+    embedded = runtime.kind is BackendKind.local
+    change = model_change(config.output_dir / f"{day}.json", runtime.expected_model(), embedded)
+    if change:
+        click.echo(f"briefer: {change}", err=True)
 
 
 @click.command(context_settings=CONTEXT_SETTINGS, epilog=ENVIRONMENT_EPILOG)
@@ -120,7 +135,12 @@ def digest(config_path: Path, dry_run: bool, **kwargs: Any) -> None:
 @model_options
 @handle_errors
 def schedule(config_path: Path, print_cron: bool, env_file: Path | None, **kwargs: Any) -> None:
-    """Run CONFIG's digest at its [schedule] cron times, in the foreground (catches up one missed run)."""
+    """Run CONFIG's digest at its [schedule] cron times, in the foreground (catches up one missed run).
+
+    With --print-cron: a crontab line and systemd units instead, which set TZ for briefer alone and
+    append its errors to schedule.log in the state directory (`briefer logs` names it).
+    """
+    from ..digest import schedule as units
     from ..digest.schedule import Scheduler
     from ..errors import ConfigError
 
@@ -130,7 +150,8 @@ def schedule(config_path: Path, print_cron: bool, env_file: Path | None, **kwarg
             f'{config_path} has no [schedule] table; add cron = "0 7 * * *" and timezone = "Europe/Berlin".'
         )
     if print_cron:
-        return _print_units(config_path, config, env_file, config_file)
+        log_file = units.schedule_log_path(runtime.settings.state_dir())
+        return _print_units(config_path, config, env_file, config_file, log_file)
     with runtime.open_store() as store:
         Scheduler(
             config.key,
@@ -141,12 +162,15 @@ def schedule(config_path: Path, print_cron: bool, env_file: Path | None, **kwarg
         ).serve()
 
 
-def _print_units(config_path: Path, config: Any, env_file: Path | None, config_file: Path | None) -> None:
+def _print_units(
+    config_path: Path, config: Any, env_file: Path | None, config_file: Path | None, log_file: Path
+) -> None:
     """A crontab line and systemd units that read the environment from ``env_file``, and what to put there."""
     from ..digest import schedule as units
     from ..errors import ConfigError
 
     env_file = (env_file or units.env_file_path()).expanduser().resolve()
+    log_file.parent.mkdir(parents=True, exist_ok=True)  # the shell opens 2>> before briefer runs
     needed = units.needed_environment()
     wanted = [d.env_name for d in config.deliver.to if d.env_name] if config.deliver else []
     cron, zone, required = config.schedule.cron, config.schedule.timezone, bool(needed or wanted)
@@ -154,11 +178,20 @@ def _print_units(config_path: Path, config: Any, env_file: Path | None, config_f
     if wanted:  # the destinations' URLs, secrets included, belong in that file, not in the TOML
         click.echo(f"# [deliver] reads {', '.join(wanted)}: put each destination's URL there.\n")
     click.echo(
-        units.crontab_line(config_path, cron, zone, env_file, required=required, config_file=config_file)
+        units.crontab_line(
+            config_path, cron, zone, env_file, required=required, config_file=config_file, log_file=log_file
+        )
     )
     try:
         text = units.systemd_units(
-            config_path, config.name, cron, zone, env_file, required=required, config_file=config_file
+            config_path,
+            config.name,
+            cron,
+            zone,
+            env_file,
+            required=required,
+            config_file=config_file,
+            log_file=log_file,
         )
         click.echo(text, nl=False)
     except ConfigError as exc:

@@ -10,7 +10,7 @@ import click
 
 from .._version import __version__
 from ..errors import PARTIAL_EXIT
-from .options import CONTEXT_SETTINGS, ENVIRONMENT_EPILOG, handle_errors, model_options, settings_from
+from .options import CONTEXT_SETTINGS, ENVIRONMENT_EPILOG, backend_options, handle_errors, settings_from
 
 
 @click.command(context_settings=CONTEXT_SETTINGS, epilog=ENVIRONMENT_EPILOG)
@@ -27,22 +27,28 @@ from .options import CONTEXT_SETTINGS, ENVIRONMENT_EPILOG, handle_errors, model_
     is_flag=True,
     help="Move a corrupt state file aside (to NAME.corrupt-TIME, never deleted) and start a fresh one.",
 )
-@model_options
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="Do not start the embedded model to ask it a question: check only its engine and model file.",
+)
+@backend_options
 @handle_errors
-def doctor(digest_config: Path | None, send_test: bool, repair: bool, **kwargs: Any) -> None:
+def doctor(digest_config: Path | None, send_test: bool, repair: bool, quick: bool, **kwargs: Any) -> None:
     """Show which backend briefer would use and why, and check it and the state file.
 
     With a digest CONFIG, also check each of its [deliver] destinations (credentials redacted): the
     URL is one Apprise knows and its host accepts a connection; nothing is sent unless --send-test.
 
-    Only what the chosen backend needs is checked. Exit status: 0 it can answer; 3 it cannot (the
+    Only what the chosen backend needs is checked; the embedded model is started and asked one tiny
+    question, and the answer's time shown (not with --quick). Exit status: 0 it can answer; 3 it cannot (the
     server refuses connections or lists no model, or the embedded model has no engine or model
     file); 2 bad configuration (a --config file that does not exist, say); 4 the backend can answer
     but a destination of CONFIG cannot be reached.
     """
     from ..errors import LLMError
     from ..llm.select import choose
-    from .checks import check_backend
+    from .checks import ask_model, check_backend
 
     config_file = kwargs.get("config_file")
     settings, _ = settings_from(kwargs)
@@ -53,6 +59,9 @@ def doctor(digest_config: Path | None, send_test: bool, repair: bool, **kwargs: 
         ("backend", f"{choice.kind.value}: {choice.reason}"),
     ]
     backend_rows, problem = check_backend(settings, choice.kind.value)
+    if not (problem or quick) and choice.kind.value == "local":
+        answer_rows, problem = ask_model(settings, choice.kind.value)
+        backend_rows += answer_rows
     rows += [*backend_rows, ("config file", _config_row(config_file))]
     rows += _state_rows(settings.state_path(), repair)
     width = max(len(name) for name, _ in rows)
@@ -114,7 +123,7 @@ def _state_rows(path: Path, repair: bool) -> list[tuple[str, str]]:
 @click.command(context_settings=CONTEXT_SETTINGS, epilog=ENVIRONMENT_EPILOG)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8765, show_default=True)
-@model_options
+@backend_options
 @handle_errors
 def serve(host: str, port: int, **kwargs: Any) -> None:
     """Run the embedded model server in the foreground (point --base-url at it to keep it warm)."""

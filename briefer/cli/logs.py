@@ -44,11 +44,15 @@ def logs(count: int, as_json: bool, kind: str | None, dropped: bool, config_file
 
     One line per run: when (local time), kind, source (digest: its config), model, facts kept
     (proposed, dropped, re-asks), prompt+completion tokens and where the brief went; a failed
-    brief shows its error. Runs are read from the SQLite state (BRIEFER_DATA_DIR).
+    brief shows its error. Runs are read from the SQLite state (BRIEFER_DATA_DIR). Scheduled runs
+    (from `briefer schedule --print-cron`) append their errors to schedule.log beside it, which
+    the last line names.
     """
     from ..config import load_settings
+    from ..digest.schedule import schedule_log_path
 
-    path = load_settings({}, path=config_file).state_path()
+    settings = load_settings({}, path=config_file)
+    path, scheduled = settings.state_path(), schedule_log_path(settings.state_dir())
     runs = recent_runs(path, count, [kind] if kind else list(TABLES)) if path.exists() else []
     if as_json:
         click.echo(json.dumps(runs, indent=2, ensure_ascii=False))
@@ -60,6 +64,8 @@ def logs(count: int, as_json: bool, kind: str | None, dropped: bool, config_file
             if dropped and run["kind"] == "brief":
                 for fact in run["dropped_facts"]:
                     click.echo(f"    dropped: {fact['claim']} — {fact['reason']}")
+    if scheduled.is_file() and scheduled.stat().st_size:
+        click.echo(f"briefer: errors of scheduled runs (cron, systemd) are in {scheduled}", err=True)
 
 
 def recent_runs(path: Path, count: int, kinds: list[str]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ import click
 
 from ..config import Settings, env_vars, load_settings
 from ..errors import BrieferError
+from ..runtime import LOCAL_MAX_REASKS
 
 log = logging.getLogger("briefer")
 
@@ -24,6 +25,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 # what a shell reports for any tool a closed pipe stops.
 PIPE_CLOSED_EXIT = 141
 _VARIABLES = ", ".join(v for v in env_vars() if v.startswith("BRIEFER_"))
+_REASKS = Settings.model_fields["max_reasks"].default
 # The epilog of every command that talks to an LLM (and so of docs/cli.md).
 ENVIRONMENT_EPILOG = (
     "Environment: every setting can also come from a BRIEFER_<NAME> variable, e.g."
@@ -109,7 +111,7 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--max-reasks",
             type=int,
-            help="Re-asks after invalid or ungrounded answers (default 2; 1 for the embedded model).",
+            help=f"Re-asks after invalid or ungrounded answers (default {_REASKS}; {LOCAL_MAX_REASKS} for the embedded model).",
         ),
         click.option(
             "--language",
@@ -142,6 +144,18 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for option in reversed(options):
         func = option(func)
+    return func
+
+
+# What a command needs that only picks, checks or serves a backend (doctor, serve): no brief options.
+BACKEND_OPTIONS = ("model", "base_url", "model_path", "structured_mode", "config_file", "verbose", "quiet")
+
+
+def backend_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of :func:`model_options` that choose and reach a backend, and the common ones."""
+    shared = model_options(lambda: None).__click_params__  # type: ignore[attr-defined]
+    params = getattr(func, "__click_params__", [])
+    func.__click_params__ = [*params, *(p for p in shared if p.name in BACKEND_OPTIONS)]  # type: ignore[attr-defined]
     return func
 
 

@@ -35,7 +35,8 @@ def templates(name: str | None, show_source: bool) -> None:
     from ..output.render import BUILTINS, builtin_names
 
     if name is None:
-        width = max(map(len, BUILTINS))
+        width = max(len("NAME"), *map(len, BUILTINS))
+        click.echo(f"{'NAME':<{width}}  {'FOR':<6}  SHOWS")
         for builtin in builtin_names():
             kind, what = BUILTINS.get(builtin, ("?", ""))
             click.echo(f"{builtin:<{width}}  {kind:<6}  {what}")

@@ -56,3 +56,13 @@ def carry_over(earlier: Digest, articles: list[Unique], missing: list[NotCovered
 def mark_kept(problems: list[NotCovered], carried: list[Unique]) -> list[NotCovered]:
     kept = {x for u in carried for x in (*u.addresses, u.item.origin, u.item.article.source)}
     return [p.model_copy(update={"reason": p.reason + KEPT}) if p.source in kept else p for p in problems]
+
+
+def model_change(json_path: Path, model: str | None, embedded: bool) -> str | None:
+    """What a re-run would change: today's digest was briefed by other models than ``model`` would."""
+    earlier = earlier_today(json_path) if model else None
+    made = sorted({a.brief.meta.model for a in earlier.articles}) if earlier else []
+    if not made or model in made:
+        return None
+    now = f"the embedded model ({model})" if embedded else model
+    return f"today's digest was made with {', '.join(made)}; this run would use {now}"

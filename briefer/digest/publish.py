@@ -19,7 +19,8 @@ as files) instead of opening a new Markdown file each morning:
   its dates, so a re-run of the same day writes the same bytes. A changed
   entry gets the run's time (today's) or its ``DAY.json``'s modification time
   (an older day re-rendered by a newer briefer).
-* ``index.html`` lists every day in the folder, newest first.
+* ``index.html`` lists every day in the folder, newest first; the days of the feed (the
+  last ``feed_days``, read for it anyway) with their story titles and counts.
 
 Every text is escaped (ElementTree for XML, autoescaping templates for HTML),
 and both files are written atomically.
@@ -112,7 +113,11 @@ li{margin:.3em 0}</style>
 <ul>
 {% for day, kinds in days %}
 <li>{% if "html" in kinds %}<a href="{{ day }}.html">{{ day }}</a>{% else %}{{ day }}{% endif %}\
-{% for kind in kinds if kind != "html" %} · <a href="{{ day }}.{{ kind }}">{{ kind }}</a>{% endfor %}</li>
+{% for kind in kinds if kind != "html" %} · <a href="{{ day }}.{{ kind }}">{{ kind }}</a>{% endfor %}\
+{% if day in headlines %}{% set titles, covered = headlines[day] %} · {{ titles | length }} \
+{{ "story" if titles | length == 1 else "stories" }} from {{ covered }} article{{ "s" if covered != 1 }}
+<ul>{% for title in titles[:12] %}<li dir="auto">{{ title }}</li>{% endfor %}\
+{% if titles | length > 12 %}<li>and {{ titles | length - 12 }} more</li>{% endif %}</ul>{% endif %}</li>
 {% else %}
 <li>No digests yet.</li>
 {% endfor %}
@@ -131,16 +136,21 @@ def publish(digest: AnyDigest, config: DigestConfig, now: datetime) -> tuple[Pat
     days = day_files(folder)
     feed_path, index_path = folder / FEED_NAME, folder / INDEX_NAME
     previous = _previous(feed_path)
-    entries = []
+    entries, headlines = [], {}
     for day in [d for d in days if "json" in days[d]][: config.feed_days]:
         found = digest if day == digest.date else _load(folder / f"{day}.json")
         if found is not None:
+            headlines[day] = ([s.title for s in found.stories], len(found.articles))
             changed = stamp(now) if day == digest.date else _modified(folder, day)
             entries.append(_entry(found, config, previous, changed, days[day]))
     del previous
     write_atomic(feed_path, _feed(entries, config))
     index = _template(INDEX).render(
-        name=config.name, feed=FEED_NAME, feed_days=config.feed_days, days=list(days.items())
+        name=config.name,
+        feed=FEED_NAME,
+        feed_days=config.feed_days,
+        days=list(days.items()),
+        headlines=headlines,
     )
     write_atomic(index_path, index.rstrip("\n") + "\n")
     return feed_path, index_path

@@ -45,9 +45,11 @@ from pydantic import ValidationError
 from ..config import Settings
 from ..errors import BrieferError, NothingBriefed
 from ..llm.base import Backend
+from ..llm.cache import Tally
 from ..models import Brief, NotCovered
 from ..output.files import write_all_atomic
 from ..runtime import Runtime
+from ..sources.article import require_article_text
 from ..sources.base import Collection
 from ..sources.collect import collect
 from ..state.store import Store
@@ -219,7 +221,7 @@ def brief_all(articles: list[Unique], run: _Run) -> tuple[list[NotCovered], dict
 
 def _extract_all(todo: list[Unique], backend: Backend, run: _Run) -> list[NotCovered]:
     """Brief ``todo`` on a thread pool; results are kept in input order, whatever order they finish in."""
-    outcomes: dict[int, NotCovered | None] = {}
+    outcomes: dict[int, NotCovered | str] = {}
     with ThreadPoolExecutor(max_workers=run.runtime.concurrency, thread_name_prefix="briefer-digest") as pool:
         futures: dict[Future, int] = {
             pool.submit(_extract_one, u, backend, run): n for n, u in enumerate(todo)
@@ -231,17 +233,22 @@ def _extract_all(todo: list[Unique], backend: Backend, run: _Run) -> list[NotCov
                 for future in done:
                     n = futures[future]
                     outcomes[n] = future.result()
-                    run.progress.advance(todo[n].address, "failed" if outcomes[n] else "briefed")
+                    said = outcomes[n]
+                    run.progress.advance(todo[n].address, "failed" if isinstance(said, NotCovered) else said)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    return [p for n, p in sorted(outcomes.items()) if p]
+    return [p for _, p in sorted(outcomes.items()) if isinstance(p, NotCovered)]
 
 
-def _extract_one(u: Unique, backend: Backend, run: _Run) -> NotCovered | None:
-    """Brief one article, store the brief at once and keep it packed; any failure becomes the article's problem."""
-    rt = run.runtime
+def _extract_one(u: Unique, backend: Backend, run: _Run) -> NotCovered | str:
+    """Brief one article, store the brief at once and keep it packed; any failure becomes the article's problem.
+
+    Returns the problem, or what happened: "briefed", or "briefed (cached)" when no model was asked.
+    """
+    rt, backend = run.runtime, Tally(backend)
     try:
+        require_article_text(u.item.article)  # a login page or a menu costs no call
         brief = rt.brief(u.item.article, backend, concurrency=1)  # articles run in parallel, not chunks
     except Exception as exc:  # noqa: BLE001 -- one article never sinks the digest
         reason = str(exc) if isinstance(exc, BrieferError) else f"internal error: {type(exc).__name__}: {exc}"
@@ -249,7 +256,7 @@ def _extract_one(u: Unique, backend: Backend, run: _Run) -> NotCovered | None:
     json = brief.model_dump_json()
     run.store.put_brief(u.brief_key, u.hash, brief.meta.model, json)
     u.packed = PackedBrief.of(brief, json)
-    return None
+    return "briefed (cached)" if backend.all_cached else "briefed"
 
 
 def write_digest(

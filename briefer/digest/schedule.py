@@ -118,6 +118,7 @@ class Scheduler:
 
 # --- units for the OS scheduler -------------------------------------------------------
 
+SCHEDULE_LOG = "schedule.log"
 _DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -128,6 +129,11 @@ def briefer_command() -> str:
         return shlex.quote(str(script))
     found = shutil.which("briefer")
     return shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -m briefer.cli"
+
+
+def schedule_log_path(state_dir: Path) -> Path:
+    """Where scheduled runs (cron, systemd) append their stderr: beside the state file."""
+    return state_dir / SCHEDULE_LOG
 
 
 def env_file_path() -> Path:
@@ -159,22 +165,34 @@ def digest_command(config_path: Path, config_file: Path | None = None) -> str:
 
 
 def crontab_line(config_path: Path, cron: str, zone: str, env_file: Path, *, required: bool = False,
-                 config_file: Path | None = None) -> str:  # fmt: skip
-    """A crontab entry that sources ``env_file`` (required: a missing file fails loudly) and runs the digest."""
+                 config_file: Path | None = None, log_file: Path | None = None) -> str:  # fmt: skip
+    """A crontab entry that sources ``env_file`` (required: a missing file fails loudly) and runs the digest.
+
+    No ``CRON_TZ=`` line: pasted into a crontab, it would move every job below it. ``TZ=`` is set
+    for briefer alone, and its stderr is appended to ``log_file`` (what ``briefer logs`` names).
+    """
     env = shlex.quote(str(env_file))
     source = f". {env}" if required else f"[ ! -r {env} ] || . {env}"
-    command = f"set -a; {source}; set +a; exec {digest_command(config_path, config_file)}"
-    return f"# cronie reads CRON_TZ; other crons use the system time zone\nCRON_TZ={zone}\n{cron} {command}\n"
+    log = f" 2>>{shlex.quote(str(log_file))}" if log_file else ""
+    run = f"TZ={shlex.quote(zone)} exec {digest_command(config_path, config_file)}{log}"
+    note = (
+        f"# cron fires this at {cron!r} in the system's time zone; if that is not {zone},\n"
+        f"# use the systemd timer below, which fires in {zone}."
+    )
+    where = f"\n# Errors of scheduled runs are appended to {log_file}." if log_file else ""
+    return f"{note}{where}\n{cron} set -a; {source}; set +a; {run}\n"
 
 
 def systemd_units(config_path: Path, name: str, cron: str, zone: str, env_file: Path, *,
-                  required: bool = False, config_file: Path | None = None) -> str:  # fmt: skip
+                  required: bool = False, config_file: Path | None = None,
+                  log_file: Path | None = None) -> str:  # fmt: skip
     unit = "briefer-digest-" + "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
     optional = "" if required else "-"
+    log = f"StandardError=append:{log_file}\n" if log_file else ""
     return (
         f"# ~/.config/systemd/user/{unit}.service\n"
         f"[Unit]\nDescription=briefer digest: {name}\n\n"
-        f"[Service]\nType=oneshot\nEnvironmentFile={optional}{env_file}\n"
+        f"[Service]\nType=oneshot\nEnvironmentFile={optional}{env_file}\nEnvironment=TZ={zone}\n{log}"
         f"ExecStart={digest_command(config_path, config_file)}\n\n"
         f"# ~/.config/systemd/user/{unit}.timer  (then: systemctl --user enable --now {unit}.timer)\n"
         f"[Unit]\nDescription=Daily briefer digest: {name}\n\n"

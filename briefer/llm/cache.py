@@ -96,3 +96,38 @@ class CachingBackend:
                 return
             self.store = None
         log.warning(f"{exc} Continuing without the response cache: this run's answers are not cached.")
+
+
+class Tally:
+    """One brief's view of a shared backend: its answers, asked or from the cache, and their tokens.
+
+    A digest briefs articles on several threads over one backend, and a brief's chunks
+    run at once, so the backend's own counters cannot tell one brief's calls from another's.
+    """
+
+    def __init__(self, inner: Backend):
+        self.inner, self.model = inner, inner.model
+        self.asked = self.cached = 0
+        self.usage = Usage()
+        self._lock = threading.Lock()
+
+    @property
+    def structured_mode(self) -> str:
+        return self.inner.structured_mode
+
+    @property
+    def calls(self) -> int:
+        return self.inner.calls
+
+    @property
+    def all_cached(self) -> bool:
+        """Every answer so far came from the cache (and there was at least one)."""
+        return self.cached > 0 and self.asked == 0
+
+    def chat(self, request: ChatRequest) -> ChatResult:
+        result = self.inner.chat(request)
+        with self._lock:
+            self.cached += result.cached
+            self.asked += not result.cached
+            self.usage = self.usage + result.usage
+        return result

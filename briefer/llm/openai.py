@@ -28,7 +28,7 @@ from ..config import Settings
 from ..errors import LLMError, redact
 from ..models import Usage
 from .base import BadAnswer, ChatRequest, ChatResult, Refused
-from .retry import MAX_PAUSE, Cooldown, backoff, retry_after_seconds
+from .retry import MAX_PAUSE, Cooldown, backoff, retry_after_seconds, say_retry
 
 log = logging.getLogger("briefer.llm")
 
@@ -151,6 +151,7 @@ class OpenAIBackend:
             retry=retry_if_exception_type(_RETRIED),
             stop=stop_after_attempt(self.attempts),
             wait=backoff,
+            before_sleep=say_retry(self.where, self.attempts),
             reraise=True,
             **kwargs,
         )

@@ -10,7 +10,7 @@ import openai
 from ..config import Settings
 from ..errors import LLMError, redact
 from .base import Backend
-from .openai import OpenAIBackend, openai_client
+from .openai import OpenAIBackend, describe_api_error, openai_client
 from .probe import server_health
 
 DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
@@ -24,6 +24,8 @@ def remote_model(settings: Settings, client: openai.OpenAI) -> str:
         return DEFAULT_REMOTE_MODEL
     try:
         models = client.models.list()
+    except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+        raise LLMError(describe_api_error(exc, redact(settings.base_url), "")) from exc
     except openai.APIError as exc:
         raise LLMError(
             f"Cannot list models at {redact(settings.base_url)} ({type(exc).__name__}); pass --model."

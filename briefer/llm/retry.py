@@ -7,6 +7,7 @@ waiting rules live here and nowhere else.
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 import threading
 import time
@@ -17,6 +18,7 @@ from email.utils import parsedate_to_datetime
 import openai
 from tenacity import RetryCallState
 
+log = logging.getLogger("briefer.llm")
 MAX_PAUSE = 60.0  # the longest Retry-After honoured: a server asking for an hour gets a minute
 
 
@@ -65,3 +67,29 @@ class Cooldown:
         remaining = self._until - self._clock()
         if remaining > 0:
             self._sleep(remaining)
+
+
+def retry_reason(exc: BaseException | None) -> str:
+    """Why a request is tried again, in a few words a user can read."""
+    if isinstance(exc, openai.APITimeoutError):
+        return "no answer within the timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "the connection failed"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    return str(exc) or type(exc).__name__  # BadAnswer: "answered with no choices", ...
+
+
+def say_retry(where: str, attempts: int) -> Callable[[RetryCallState], None]:
+    """tenacity's ``before_sleep``: one line each time a request is about to be sent again."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        when = f" in {wait:.0f} s" if wait >= 0.5 else ""
+        log.warning(
+            f"the LLM at {where}: attempt {state.attempt_number} of {attempts} failed"
+            f" ({retry_reason(exc)}); trying again{when}"
+        )
+
+    return before_sleep

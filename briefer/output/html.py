@@ -37,7 +37,7 @@ from .bidi import isolate_html, isolate_text
 from .files import one_final_newline
 from .links import citation_url, source_base
 from .render import translation_note
-from .sections import sectioned
+from .sections import bottom_line, sectioned
 
 TIERS = ("exact", "normalized", "fuzzy")
 # Opens the <details> holding a link's target (browsers differ in doing so themselves).
@@ -231,6 +231,8 @@ def render_html(brief: Brief, template: str = "brief", show_dropped: bool = Fals
     sections = brief_sections(brief)
     back = cited_by(item for s in sections for item in s["facts"])
     article = brief.article
+    tiers = {c.id: c.match for c in brief.citations}
+    lead, lead_cited = bottom_line(brief)
     return render_page(
         "brief.html.j2",
         {
@@ -238,6 +240,8 @@ def render_html(brief: Brief, template: str = "brief", show_dropped: bool = Fals
             "article": article,
             "web": web_link(article),
             "sections": sections,
+            "bottom_line": [fact_item(f, "", tiers) for f in lead],
+            "lead_cited": lead_cited,
             "text": article_pane(article.text, brief.citations, back, article),
             "dropped": dropped_items(brief.dropped),
             "meta": brief.meta,

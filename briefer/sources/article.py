@@ -35,6 +35,11 @@ MAX_BYTES = 20_000_000  # larger inputs are refused, not truncated
 # still needs one request per chunk, so larger texts are refused with a hint, not truncated.
 MAX_CHARS = 2_000_000
 TITLE_MAX = 200
+# Below both, a text is no article (a login page or a menu reduced to its words): it is refused
+# before any LLM call. One sentence is enough: a one-sentence news flash is an article.
+MIN_CHARS = 200
+MIN_SENTENCES = 1
+_SENTENCE_END = re.compile(r"[.!?\u0964\u06d4][\"'\u201d\u2019)\]]*(?=\s)|[\u3002\uff01\uff1f]")
 _BOM = codecs.BOM_UTF8
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -151,6 +156,17 @@ def _check_not_blank(text: str, name: str) -> None:
         _fail(f"{name} is empty; pass a file that contains the article text")
     if not text.strip():
         _fail(f"{name} contains only whitespace; pass a file that contains the article text")
+
+
+def require_article_text(article: Article) -> Article:
+    """Refuse, before any LLM call, a text too short to be an article: a login page, a menu, a link list."""
+    chars = len(" ".join(article.text.split()))
+    if chars < MIN_CHARS and len(_SENTENCE_END.findall(article.text.strip() + " ")) < MIN_SENTENCES:
+        _fail(
+            f"No article text found in {_display(article.source)} ({chars} characters, not one sentence);"
+            " pass the article itself, not a login page, a menu or a list of links"
+        )
+    return article
 
 
 def _decode_text(data: bytes, name: str, *, charset: str | None, offset: int, web: bool) -> str:

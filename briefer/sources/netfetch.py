@@ -176,7 +176,8 @@ def _checked_addresses(target: _Target, policy: FetchPolicy, clock: Deadline) ->
         if not allowed(host, ip):
             what = f"{ip} is" if host == str(ip) else f"{host} resolves to {ip},"
             msg = f"{target.shown}: {what} a private or reserved address; fetching it is not allowed"
-            raise BlockedAddress(f"{msg} (allow_private is for intranet sources)", url=target.shown)
+            hint = "for an intranet source, pass --allow-private-hosts, or set allow_private_hosts = true in a digest config"
+            raise BlockedAddress(f"{msg}; {hint}", url=target.shown)
     if not addresses:
         raise FetchError(f"{target.shown}: {host} resolves to no address", url=target.shown)
     return addresses

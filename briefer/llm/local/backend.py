@@ -12,7 +12,7 @@ from ..base import ChatRequest, ChatResult
 from ..openai import OpenAIBackend, openai_client
 from .doctor import doctor_info
 from .model import DEFAULT_MODEL_NAME, resolve_model
-from .server import LocalServer
+from .server import INTERRUPT_GRACE, LocalServer
 
 log = logging.getLogger("briefer.local")
 
@@ -57,8 +57,17 @@ class LocalBackend:
     def __enter__(self) -> LocalBackend:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.stop()
+    def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
+        if kind is None or not issubclass(kind, KeyboardInterrupt) or self.server.pid is None:
+            self.server.stop()
+            return
+        try:  # a second Ctrl-C, even while this is said, still stops the server: at once
+            log.warning(
+                "interrupted: stopping the embedded model server (pid %d) mid-answer; Ctrl-C again to force",
+                self.server.pid,
+            )
+        finally:
+            self.server.stop(grace=INTERRUPT_GRACE)
 
 
 @contextlib.contextmanager

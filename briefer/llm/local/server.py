@@ -37,6 +37,12 @@ from ...errors import ModelUnavailable
 from ..probe import http_get
 from .model import ENGINE_DIST, INSTALL_HINT
 
+# Seconds a stopping server gets to exit on SIGTERM before SIGKILL. After a Ctrl-C, only
+# INTERRUPT_GRACE: the server does not stop on SIGTERM while it generates, and it holds
+# nothing worth a graceful shutdown (a second Ctrl-C kills it at once).
+STOP_GRACE = 10.0
+INTERRUPT_GRACE = 1.0
+
 
 def engine_version() -> str | None:
     """Installed llama-cpp-python version (from metadata; nothing is imported)."""
@@ -179,12 +185,12 @@ class LocalServer:
             self.stop()
             raise
 
-    def stop(self) -> None:
-        """Terminate the whole process group: SIGTERM, up to 10 s, then SIGKILL. Idempotent."""
+    def stop(self, grace: float = STOP_GRACE) -> None:
+        """Terminate the whole process group: SIGTERM, up to ``grace`` s, then SIGKILL. Idempotent."""
         proc, self._proc = self._proc, None
         atexit.unregister(self.stop)
         if proc is not None:
-            _stop_group(proc)
+            _stop_group(proc, grace)
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
@@ -248,8 +254,8 @@ class LocalServer:
         raise ModelUnavailable(f"The local model server for {self.model_path} {what}.{detail}")
 
 
-def _stop_group(proc: subprocess.Popen) -> None:
-    """SIGTERM the group, escalate to SIGKILL after 10 s or on a second Ctrl-C.
+def _stop_group(proc: subprocess.Popen, grace: float = STOP_GRACE) -> None:
+    """SIGTERM the group, escalate to SIGKILL after ``grace`` s or on a second Ctrl-C.
 
     The group is signalled even if the leader already died: its pgid stays
     reserved while any member lives, so only stragglers can be hit.
@@ -257,9 +263,9 @@ def _stop_group(proc: subprocess.Popen) -> None:
     if proc.poll() is not None:
         _signal(proc, signal.SIGKILL)
         return
-    _signal(proc, signal.SIGTERM)
     try:
-        proc.wait(timeout=10)
+        _signal(proc, signal.SIGTERM)
+        proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         _signal(proc, signal.SIGKILL)
         proc.wait()
