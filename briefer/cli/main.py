@@ -49,7 +49,7 @@ class _Group(click.Group):
 # One line each in `briefer --help`, written to fit: click would cut each command's docstring.
 SHORT_HELP = {
     "brief": "Brief articles (files, URLs, - for stdin); every statement cited.",
-    "check": "Does a sentence follow from an article? Verdict, span and deciding check.",
+    "check": "Judge whether a sentence follows from an article, and show why.",
     "doctor": "Show the chosen backend and why; check it and the state file.",
     "serve": "Run the embedded model server in the foreground (keeps it warm).",
     "digest": "Write today's digest of the sources in a config file.",
