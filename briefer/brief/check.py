@@ -161,7 +161,17 @@ def _checked(claim: str, grounded: list[Grounded], voice: Voice, ctx: ArticleCon
     span = (speaker.start, speaker.end) if speaker else None
     if span and not any(g.span.start <= span[0] and span[1] <= g.span.end for g in grounded):
         grounded = [*grounded, Grounded(Span.of(ctx.text, *span), "exact", 100.0)]
-    attribution = Attribution(
+    attribution = attribution_of(voice)
+    words = normalize(claim).rstrip(". ")
+    quoted = voice.direct and bool(words) and words in normalize(" ".join(g.span.text for g in grounded))
+    statement = attributed(claim, voice, names=ctx.names, quoted=quoted, text=ctx.text)
+    return Checked(grounded, statement, attribution, span)
+
+
+def attribution_of(voice: Voice) -> Attribution:
+    """What a fact records of who says it: the voice read from the source (its speaker if reported)."""
+    speaker = voice.speaker if voice.reported else None
+    return Attribution(
         speaker=speaker.name if speaker else None,
         role=speaker.role if speaker else None,
         named=bool(speaker and speaker.named),
@@ -169,7 +179,3 @@ def _checked(claim: str, grounded: list[Grounded], voice: Voice, ctx: ArticleCon
         direct=voice.direct,
         hedges=list(voice.hedges),
     )
-    words = normalize(claim).rstrip(". ")
-    quoted = voice.direct and bool(words) and words in normalize(" ".join(g.span.text for g in grounded))
-    statement = attributed(claim, voice, names=ctx.names, quoted=quoted, text=ctx.text)
-    return Checked(grounded, statement, attribution, span)

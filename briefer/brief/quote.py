@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import re
 
-from ..models import Attribution, Span
+from ..models import Span
 from .attribution import Voice, voice_of
-from .check import UNREAD, Checked, spans_voice
+from .check import UNREAD, Checked, attribution_of, spans_voice
 from .context import ArticleContext
 from .grounding import Grounded
 from .sourcetext import masked_text, quote_regions
@@ -127,19 +127,7 @@ def _one(ctx: ArticleContext, bounds: tuple[int, int]) -> Checked:
     body = (" \u2026 " if gap else " ").join(_flat(g.span.text) for g in content)
     if span and not any(g.span.start <= span[0] and span[1] <= g.span.end for g in content):
         content.append(_exact(ctx.text, *span))
-    return Checked(content, _capital(body), _attribution(lead), span)
-
-
-def _attribution(lead: Voice) -> Attribution:
-    speaker = lead.speaker if lead.reported else None
-    return Attribution(
-        speaker=speaker.name if speaker else None,
-        role=speaker.role if speaker else None,
-        named=bool(speaker and speaker.named),
-        cue=lead.cue,
-        direct=lead.direct,
-        hedges=list(lead.hedges),
-    )
+    return Checked(content, _capital(body), attribution_of(lead), span)
 
 
 def _framed(ctx: ArticleContext, said: Voice, start: int, end: int) -> Checked:
@@ -149,7 +137,7 @@ def _framed(ctx: ArticleContext, said: Voice, start: int, end: int) -> Checked:
     who = speaker_phrase(said.speaker, ctx.names)
     span = (said.speaker.start, said.speaker.end)
     content = [_exact(ctx.text, start, end), _exact(ctx.text, *span)]
-    return Checked(content, _capital(f"{who} said: {words}"), _attribution(said), span, claim=words)
+    return Checked(content, _capital(f"{who} said: {words}"), attribution_of(said), span, claim=words)
 
 
 def _own_cue(text: str, start: int, end: int, cue: str | None) -> bool:
