@@ -186,3 +186,31 @@ def test_verifying_one_endless_sentence_is_linear():
     large, _ = _verify_calls(120_000, one_sentence_brief)
     assert len(problems) > 10  # the clauses are reported speech stated as fact: the voice checks ran
     assert large / small < 4.5, (small, large)
+
+
+def test_a_citation_is_found_without_scanning_the_list():
+    """Brief.citation is called once per cited span (digest assembly, corroboration): no list scan."""
+    from synthetic import one_line_brief
+
+    brief = one_line_brief(200_000)
+    assert len(brief.citations) > 200
+
+    class Counting(list):
+        reads = 0
+
+        def __iter__(self):
+            Counting.reads += 1
+            return super().__iter__()
+
+    object.__setattr__(brief, "citations", Counting(brief.citations))
+    for c in list.__iter__(brief.citations):
+        assert brief.citation(c.id) is c
+    assert Counting.reads == 0
+
+
+def test_widening_a_span_to_whole_words_is_bounded():
+    from briefer.output.links import WIDEN_AT_MOST, whole_words
+
+    word = "x" * 1_000_000
+    assert len(whole_words(word, 500_000, 500_010)) == 10 + 2 * WIDEN_AT_MOST
+    assert whole_words("the harbour reopened", 6, 9) == "harbour"

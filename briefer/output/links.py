@@ -57,11 +57,15 @@ def passage_url(url: str, quote_text: str) -> str:
     return f"{url.split('#', 1)[0]}#:~:{text_directive(quote_text)}"
 
 
+WIDEN_AT_MOST = 64  # characters each way: no real word is longer, and a hostile one costs no more
+
+
 def whole_words(text: str, start: int, end: int) -> str:
     """``text[start:end]`` widened to whole words: a text fragment only matches at word boundaries."""
-    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+    low, high = max(0, start - WIDEN_AT_MOST), min(len(text), end + WIDEN_AT_MOST)
+    while start > low and text[start - 1].isalnum() and text[start].isalnum():
         start -= 1
-    while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+    while end < high and text[end - 1].isalnum() and text[end].isalnum():
         end += 1
     return text[start:end]
 
