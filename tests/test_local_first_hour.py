@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE
+from support import interruptible, stop
 from test_local_e2e import _have_local_model
 
 pytestmark = [
@@ -43,7 +44,12 @@ def test_doctor_asks_the_embedded_model_and_reports_the_time():
 def test_ctrl_c_stops_a_local_brief_mid_answer_and_its_server(presses):
     args = [sys.executable, "-m", "briefer", "brief", str(EXAMPLE), "--no-cache", "-vv"]
     proc = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_environment()
+        args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_environment(),
+        preexec_fn=interruptible,  # Ctrl-C reaches it however the suite was launched (issue 19)
     )
     watchdog = threading.Timer(900, proc.kill)
     watchdog.start()
@@ -61,6 +67,7 @@ def test_ctrl_c_stops_a_local_brief_mid_answer_and_its_server(presses):
         proc.wait()
     finally:
         watchdog.cancel()
+        stop(proc, signal.SIGKILL, timeout=5)
     said = "".join(seen)
     assert proc.returncode == 130, said[-2000:]
     stopping = re.search(r"interrupted: stopping the embedded model server \(pid (\d+)\) mid-answer", said)
