@@ -234,3 +234,19 @@ def test_the_runtime_judges_paraphrases_with_the_structural_checks_and_a_judge_s
     assert "Putin has sought to reinvigorate ties with North Korea." in statements
     assert not any("will not seek" in s for s in statements)
     assert brief.meta.counts.quoted_fallbacks == 2
+
+
+def test_the_footer_says_what_the_statements_are(example):
+    from briefer.output.formats import render
+
+    judge = FakeJudge("summit with Putin")
+    brief = brief_article(
+        example, FakeBackend(ANSWER), max_chunk_tokens=4000, options=PARAPHRASE, judge=judge
+    )
+    assert "1 paraphrase the judge did not pass shown in the article's words" in render(brief)
+    assert "quote mode" not in render(brief)
+    quoted = brief.model_copy(update={"meta": brief.meta.model_copy(update={"statements": "quote"})})
+    for fmt in ("md", "html"):
+        assert "statements in the article" in render(quoted, fmt=fmt) and "quote mode" in render(
+            quoted, fmt=fmt
+        )
