@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .options import CONTEXT_SETTINGS, handle_errors, split_options
+from .options import CONTEXT_SETTINGS, handle_errors, split_options, state_config_option
 
 CONFIG = click.Path(exists=False, dir_okay=False, path_type=Path)
 
@@ -22,12 +22,7 @@ CONFIG = click.Path(exists=False, dir_okay=False, path_type=Path)
 )
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file whose data_dir holds the state (default: BRIEFER_CONFIG, else the user config).",
-)
+@state_config_option
 @handle_errors
 def deliver(config_path: Path, day: str | None, dry_run: bool, **kwargs: Any) -> None:
     """Send DAY's digest (default: today's, in the schedule's time zone) to every [deliver] destination.

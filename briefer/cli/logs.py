@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .options import CONTEXT_SETTINGS, handle_errors
+from .options import CONTEXT_SETTINGS, handle_errors, state_config_option
 
 TABLES = {"brief": "brief_runs", "digest": "digest_runs"}
 
@@ -32,12 +32,7 @@ TABLES = {"brief": "brief_runs", "digest": "digest_runs"}
 @click.option("--briefs", "kind", flag_value="brief", help="Only `briefer brief` runs.")
 @click.option("--digests", "kind", flag_value="digest", help="Only digest runs.")
 @click.option("--dropped", is_flag=True, help="Under each brief, the facts it dropped and why.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file whose data_dir holds the state (default: BRIEFER_CONFIG, else the user config).",
-)
+@state_config_option
 @handle_errors
 def logs(count: int, as_json: bool, kind: str | None, dropped: bool, config_file: Path | None) -> None:
     """The most recent runs, briefs and digests interleaved, newest first.

@@ -207,3 +207,12 @@ def split_options(kwargs: dict[str, Any]) -> tuple[Path | None, bool]:
 def settings_from(kwargs: dict[str, Any]) -> tuple[Settings, bool]:
     config_file, quiet = split_options(kwargs)
     return load_settings(kwargs, path=config_file), quiet
+
+
+# ``--config`` of the commands that only read the state (logs, deliver): where its data_dir is.
+state_config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file whose data_dir holds the state (default: BRIEFER_CONFIG, else the user config).",
+)
