@@ -93,8 +93,9 @@ def verified_brief(text: str, facts: list[tuple[str, str]]) -> Brief:
     return _brief_of(text, rendered, citations)
 
 
-def _brief_of(text: str, facts: list[Fact], citations: list[Citation]) -> Brief:
-    meta = BriefMeta(
+def plain_meta() -> BriefMeta:
+    """The metadata of a made-up brief: one chunk, no usage, nothing counted."""
+    return BriefMeta(
         model="m",
         prompt_version="p",
         structured_mode="json_schema",
@@ -103,7 +104,10 @@ def _brief_of(text: str, facts: list[Fact], citations: list[Citation]) -> Brief:
         usage=Usage(),
         counts=GroundingCounts(),
     )
-    return Brief(article=Article(text=text), facts=facts, citations=citations, meta=meta)
+
+
+def _brief_of(text: str, facts: list[Fact], citations: list[Citation]) -> Brief:
+    return Brief(article=Article(text=text), facts=facts, citations=citations, meta=plain_meta())
 
 
 def one_line_brief(chars: int, seed: int = 1, every: int = 4) -> Brief:

@@ -5,17 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from synthetic import plain_meta
 
 from briefer.models import (
     Article,
     Attribution,
     Brief,
-    BriefMeta,
     Citation,
     Fact,
-    GroundingCounts,
     Span,
-    Usage,
 )
 from briefer.output.html import brief_sections
 from briefer.output.render import render_markdown
@@ -54,17 +52,8 @@ def make_brief(facts: list[tuple[str, str, str, Attribution]], text: str = TEXT)
         start = text.index(quote)
         citations.append(Citation(id=n, span=Span.of(text, start, start + len(quote)), match="exact"))
         made.append(Fact(claim=statement, statement=statement, kind=kind, citations=[n], attribution=said))
-    meta = BriefMeta(
-        model="m",
-        prompt_version="p",
-        structured_mode="json_schema",
-        briefer_version="0",
-        chunks=1,
-        usage=Usage(),
-        counts=GroundingCounts(),
-    )
     article = Article(text=text, title=TITLE, source="harbour.txt")
-    return Brief(article=article, facts=made, citations=citations, meta=meta)
+    return Brief(article=article, facts=made, citations=citations, meta=plain_meta())
 
 
 LEAD = ("The council approved a new bridge on Monday.", "event", "The Marden council approved", Attribution())
