@@ -239,7 +239,11 @@ class Runtime:
         """The llm judge's backend: the run's own, unless ``judge_model`` or ``judge_base_url`` names
         another (an OpenAI-compatible server; the embedded server judges with its own model)."""
         s = self.settings
-        if s.judge != "llm" or not (s.judge_model or s.judge_base_url):
+        if (
+            self.options.statements != "paraphrase"
+            or s.judge != "llm"
+            or not (s.judge_model or s.judge_base_url)
+        ):
             yield backend
             return
         other = s.model_copy(

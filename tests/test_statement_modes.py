@@ -250,3 +250,20 @@ def test_the_footer_says_what_the_statements_are(example):
         assert "statements in the article" in render(quoted, fmt=fmt) and "quote mode" in render(
             quoted, fmt=fmt
         )
+
+
+def test_quote_mode_opens_no_judge_backend(example, monkeypatch):
+    from test_one_chain import EchoBackend
+
+    import briefer.runtime as runtime_module
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a quote-mode brief opened the judge's backend")
+
+    monkeypatch.setattr(runtime_module, "open_backend", refuse)
+    settings = load_settings({
+        "base_url": "http://127.0.0.1:9/v1", "model": "m", "statements": "quote", "cache": False,
+        "judge": "llm", "judge_base_url": "http://127.0.0.1:9/v2",
+    })  # fmt: skip
+    brief = Runtime.resolve(settings).brief(example, EchoBackend(), concurrency=1)
+    assert brief.facts and brief.meta.statements == "quote"
