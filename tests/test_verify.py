@@ -171,3 +171,27 @@ def test_judge_llm_adds_the_models_verdicts_in_one_request(tmp_path, server, mon
     assert result.exit_code == 1, result.output
     assert result.stdout.splitlines()[0] == "fact 2: llm: the judge finds the source does not support it"
     assert len(server.requests) == 1
+
+
+def test_a_statement_that_negates_its_span_fails_a_check_of_meaning(tmp_path, good):
+    data = json.loads(json.dumps(good))
+    fact = fact_citing(data, "Putin visited North Korea")
+    assert verify(tmp_path, data).exit_code == 0
+    fact["claim"] = fact["statement"] = fact["statement"].replace("Putin visited", "Putin never visited")
+    result = verify(tmp_path, data)
+    assert result.exit_code == 1
+    assert any(line.startswith("fact ") and ": polarity: " in line for line in result.stdout.splitlines())
+
+
+def test_a_report_said_to_corroborate_must_carry_the_statement(tmp_path):
+    from conftest import ROOT
+
+    data = json.loads((ROOT / "examples" / "digest" / "2026-11-27.json").read_text(encoding="utf-8"))
+    assert verify(tmp_path, data).exit_code == 0
+    fact = data["stories"][0]["facts"][0]  # A1: the bridge closed after a night of storms
+    storm = next(c for c in data["citations"] if c["article"] == "A4" and "storm" in c["span"]["text"])
+    fact.update(citations=[*fact["citations"], storm["id"]], articles=["A1", "A4"], corroborated=True)
+    fact["corroborated_by"] = ["A1", "A4"]
+    result = verify(tmp_path, data)
+    assert result.exit_code == 1
+    assert "A4's spans: words: the cited text does not say" in result.stdout

@@ -114,13 +114,15 @@ def fact_problems(
     return problems + attribution_problems(fact, content, cites, ctx)
 
 
-def meaning_problems(statement: str, text: str, content: list[Any], code: str) -> list[str]:
+def meaning_problems(
+    statement: str, text: str, content: list[Any], code: str, skip: tuple[str, ...] = ("attribution", "words")
+) -> list[str]:
     """Does the statement say what its spans say? The structural checks of the pipeline's judge
-    (:func:`briefer.brief.judge.structural_verdict`), naming the check that objects. Who says it is
-    checked by :func:`attribution_problems`, with the reading of the source the pipeline used, and the
-    words of the claim by :func:`fact_problems` itself."""
+    (:func:`briefer.brief.judge.structural_verdict`), naming the check that objects. By default who
+    says it is left to :func:`attribution_problems`, with the reading of the source the pipeline used,
+    and the words to the claim's own word check in :func:`fact_problems`."""
     evidence = Evidence(text, tuple((c.span.start, c.span.end) for c in content), code)
-    verdict = structural_verdict(statement, evidence, skip=("attribution", "words"))
+    verdict = structural_verdict(statement, evidence, skip=skip)
     return [] if verdict.ok else [f"{verdict.check}: {verdict.reason or 'its spans do not say this'}"]
 
 
